@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * timens.h - libtimens, the public interface.
+ *
+ * libtimens creates processes in new Linux time namespaces with chosen
+ * CLOCK_MONOTONIC and CLOCK_BOOTTIME offsets, through the clone3()
+ * extension proposed on LKML in 2020 (struct clone_args gains a
+ * timens_offset pointer).  On a kernel that implements it the call goes
+ * straight to the kernel; on older kernels (5.6 and later) the library
+ * emulates it without disturbing the caller.
+ *
+ * Error convention, for every call in this header: a call that fails
+ * returns -1 (or NULL for pointer results) and sets errno.  The library
+ * never prints and never exits.
+ */
+#ifndef TIMENS_H
+#define TIMENS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TIMENS_VERSION_MAJOR 0
+#define TIMENS_VERSION_MINOR 1
+#define TIMENS_VERSION_PATCH 0
+
+/* Flags the system headers may lack (values are the kernel's uapi). */
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME		0x00000080	/* Linux 5.6 */
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD		0x00001000	/* Linux 5.2 */
+#endif
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND	0x100000000ULL	/* Linux 5.5 */
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP	0x200000000ULL	/* Linux 5.7 */
+#endif
+
+/*
+ * Offsets of a time namespace, in signed nanoseconds, absolute: relative
+ * to the clocks of the initial time namespace, as
+ * /proc/PID/timens_offsets shows them.
+ */
+struct timens_offset {
+	int64_t monotonic_offset_ns;
+	int64_t boottime_offset_ns;
+};
+
+/*
+ * Byte for byte the kernel's struct clone_args (VER2) followed by the
+ * proposed timens_offset field (VER3).  timens_offset holds a pointer to
+ * a struct timens_offset, cast to uint64_t, or 0.
+ */
+struct timens_clone_args {
+	uint64_t flags;
+	uint64_t pidfd;
+	uint64_t child_tid;
+	uint64_t parent_tid;
+	uint64_t exit_signal;
+	uint64_t stack;
+	uint64_t stack_size;
+	uint64_t tls;
+	uint64_t set_tid;
+	uint64_t set_tid_size;
+	uint64_t cgroup;
+	uint64_t timens_offset;
+} __attribute__((aligned(8)));
+
+#define TIMENS_CLONE_ARGS_SIZE_VER0 64	/* Linux 5.3 */
+#define TIMENS_CLONE_ARGS_SIZE_VER1 80	/* Linux 5.5: set_tid */
+#define TIMENS_CLONE_ARGS_SIZE_VER2 88	/* Linux 5.7: cgroup */
+#define TIMENS_CLONE_ARGS_SIZE_VER3 96	/* timens_offset */
+
+/*
+ * A drop-in for syscall(SYS_clone3, args, size): the pid of the child in
+ * the parent, 0 in the child, -1 and errno on failure.  With
+ * CLONE_NEWTIME and a non-zero timens_offset the child starts in a new
+ * time namespace with exactly those offsets.  See timens_clone3(3).
+ */
+pid_t timens_clone3(struct timens_clone_args *args, size_t size);
+
+/*
+ * What the running kernel offers, detected once per process (thread
+ * safe, creates no process).  See timens_features(3).
+ */
+#define TIMENS_FEATURE_TIME_NS		(1u << 0) /* time namespaces (5.6) */
+#define TIMENS_FEATURE_SETNS_PIDFD	(1u << 1) /* setns(pidfd, CLONE_NEWTIME) (5.9) */
+#define TIMENS_FEATURE_EXEC_SWITCH	(1u << 2) /* exec enters time_for_children (6.2) */
+#define TIMENS_FEATURE_CLONE3_NEWTIME	(1u << 3) /* clone3 takes CLONE_NEWTIME (6.3) */
+#define TIMENS_FEATURE_NATIVE_OFFSET	(1u << 4) /* clone3 takes timens_offset */
+unsigned int timens_features(void);
+
+/*
+ * How a call reached the kernel.  timens_last_path() names the path the
+ * calling thread's most recent timens_clone3() or timens_spawn() took.
+ */
+enum timens_path {
+	TIMENS_PATH_NONE = 0,		/* no call yet, or it failed early */
+	TIMENS_PATH_KERNEL,		/* no offsets asked: plain clone3 */
+	TIMENS_PATH_NATIVE,		/* the kernel's own timens_offset */
+	TIMENS_PATH_INPLACE,		/* unshare, write, clone3, setns back */
+	TIMENS_PATH_HELPER_THREAD,	/* vfork-style helper thread */
+	TIMENS_PATH_HELPER_PROCESS,	/* vfork-style helper process (userns) */
+	TIMENS_PATH_SPAWN_VFORK,	/* spawn: one vfork-style child, exec */
+	TIMENS_PATH_SPAWN_FORK,		/* spawn: forked child, exec */
+};
+enum timens_path timens_last_path(void);
+const char *timens_path_name(enum timens_path path);
+
+/* ---- Spawning a program in a new time namespace: timens_spawn(3) ---- */
+
+enum timens_file_action_type {
+	TIMENS_FA_DUP2 = 1,	/* dup2(src_fd, fd) */
+	TIMENS_FA_CLOSE,	/* close(fd) */
+	TIMENS_FA_OPEN,		/* fd = open(path, oflag, mode) */
+};
+
+struct timens_file_action {
+	int type;		/* enum timens_file_action_type */
+	int fd;
+	int src_fd;		/* TIMENS_FA_DUP2 */
+	int oflag;		/* TIMENS_FA_OPEN */
+	mode_t mode;		/* TIMENS_FA_OPEN */
+	const char *path;	/* TIMENS_FA_OPEN */
+};
+
+#define TIMENS_SPAWN_SEARCH_PATH  (1u << 0) /* look the file up in PATH */
+#define TIMENS_SPAWN_USERNS	  (1u << 1) /* new user ns, caller's uid/gid mapped */
+#define TIMENS_SPAWN_USERNS_ROOT  (1u << 2) /* new user ns, caller mapped to root */
+#define TIMENS_SPAWN_SETSID	  (1u << 3) /* child starts a new session */
+#define TIMENS_SPAWN_SETSIGMASK	  (1u << 4) /* child's mask is *sigmask */
+#define TIMENS_SPAWN_SETSIGDEF	  (1u << 5) /* signals in *sigdefault to SIG_DFL */
+
+/*
+ * Options carry their own size first: declare them with
+ * TIMENS_SPAWN_OPTS(name, .field = value, ...).  A caller built against
+ * a newer header may pass a larger struct; the library refuses unknown
+ * non-zero trailing bytes with E2BIG.
+ */
+struct timens_spawn_opts {
+	size_t sz;
+	uint64_t flags;				/* TIMENS_SPAWN_* */
+	const struct timens_offset *offset;	/* NULL: zero offsets */
+	const struct timens_file_action *file_actions;
+	size_t n_file_actions;
+	const sigset_t *sigmask;		/* TIMENS_SPAWN_SETSIGMASK */
+	const sigset_t *sigdefault;		/* TIMENS_SPAWN_SETSIGDEF */
+	int *pidfd;				/* if set: receives a pidfd */
+};
+
+#define TIMENS_SPAWN_OPTS(name, ...)					\
+	struct timens_spawn_opts name = {				\
+		.sz = sizeof(struct timens_spawn_opts),			\
+		__VA_ARGS__						\
+	}
+
+/*
+ * Start PATH with ARGV and ENVP (NULL: the caller's environ) in a new time
+ * namespace.  0 and *pid on success; -1 and errno on failure, including
+ * the errno of a failed exec (no child is left in that case).
+ */
+int timens_spawn(pid_t *pid, const char *path, char *const argv[],
+		 char *const envp[], const struct timens_spawn_opts *opts);
+
+/* ---- Inspecting and entering namespaces: timens_get_info(3) ---- */
+
+struct timens_ns_id {
+	uint64_t dev;
+	uint64_t ino;
+};
+
+struct timens_info {
+	struct timens_ns_id ns;			/* /proc/PID/ns/time */
+	struct timens_ns_id ns_for_children;	/* /proc/PID/ns/time_for_children */
+	struct timens_offset offset;		/* offsets of ns */
+	struct timens_offset offset_for_children; /* of ns_for_children */
+	int offset_known;	/* 0 if ns's offsets could not be found */
+};
+
+/* PID 0 means the calling process. */
+int timens_get_info(pid_t pid, struct timens_info *info);
+
+/* Move the calling process into PID's time namespace (setns). */
+int timens_enter(pid_t pid);
+
+/* ---- Offsets as text: timens_parse_offset(3) ---- */
+
+/*
+ * Plain numbers are seconds ("86400", "-1.5"); units ns us ms s m h d w
+ * may be combined ("1d2h30m", "+250ms"); a leading sign applies to the
+ * whole value.  -1 and EINVAL on bad syntax, ERANGE beyond int64 ns.
+ */
+int timens_parse_offset(const char *text, int64_t *ns);
+
+/* Longest text timens_format_offset() writes, with its NUL. */
+#define TIMENS_OFFSET_STRLEN 48
+
+/*
+ * Write the shortest exact form of NS that timens_parse_offset() reads
+ * back to the same value.  Returns the length, or -1 and ERANGE if LEN is
+ * too small.
+ */
+int timens_format_offset(int64_t ns, char *buf, size_t len);
+
+/* ---- Clock continuity: timens_continue(3) ---- */
+
+/* CLOCK_MONOTONIC and CLOCK_BOOTTIME as seen inside a namespace. */
+struct timens_clocks {
+	int64_t monotonic_ns;
+	int64_t boottime_ns;
+};
+
+/* The clocks of PID's time namespace now (PID 0: the caller's). */
+int timens_read_clocks(pid_t pid, struct timens_clocks *clocks);
+
+/*
+ * Offsets for a namespace created after this call whose clocks read at
+ * least CLOCKS at creation and continue from there.
+ */
+int timens_offset_for_clocks(const struct timens_clocks *clocks,
+			     struct timens_offset *offset);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TIMENS_H */

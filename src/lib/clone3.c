@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * timens_clone3(): validation, then one of the paths below.  The entry
+ * point itself is in clone3-x86_64.S; see there for why.
+ *
+ *   native   the kernel takes timens_offset: the call goes straight to it.
+ *   kernel   no offsets asked (timens_offset 0, or a size without the
+ *            field): straight to the kernel too, whatever the flags.
+ *   inplace  a single-threaded caller allowed to setns() into its own
+ *            time namespace: unshare(CLONE_NEWTIME), write the offsets,
+ *            clone3 (the child enters the new namespace as it starts),
+ *            setns() back.  The cheapest emulation.
+ *   helper   anyone else: a vfork-style helper sharing our memory does
+ *            the unshare and the write and makes the child; our own
+ *            namespaces are never touched.  A thread of ours, or, when a
+ *            new user namespace must own the time namespace, a process.
+ *
+ * For the whole of an emulated call every signal is blocked, so no
+ * handler can fork while our time_for_children is not our own; the child
+ * gets the caller's mask back before it returns.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "plan.h"
+#include "syscall.h"
+
+#ifndef CLONE_DETACHED
+#define CLONE_DETACHED 0x00400000
+#endif
+#define CSIGNAL_MASK 0xffULL
+#define KERNEL_NSIG 64
+#define MAX_PID_NS_LEVEL 32
+#define PAGE_LIMIT 4096
+
+struct clone_plan {
+	uint64_t ret, rsp, rbx, rbp, r12, r13, r14, r15;
+	uint64_t kind;
+	uint64_t ksize;
+	int64_t child_result;
+	uint64_t user_stack;
+	uint64_t oldmask;
+	int64_t child_close_fd;
+	struct timens_clone_args kargs;
+	struct timens_clone_args hargs;
+	/* C only from here on. */
+	struct timens_offset offset;
+	uint64_t unshare_flags;		/* what the helper unshares */
+	int own_ns_fd;			/* inplace: to setns back */
+	enum timens_path path;
+};
+
+_Static_assert(offsetof(struct clone_plan, kind) == PLAN_KIND, "plan");
+_Static_assert(offsetof(struct clone_plan, ksize) == PLAN_KSIZE, "plan");
+_Static_assert(offsetof(struct clone_plan, child_result) == PLAN_CHILD_RESULT, "plan");
+_Static_assert(offsetof(struct clone_plan, user_stack) == PLAN_USER_STACK, "plan");
+_Static_assert(offsetof(struct clone_plan, oldmask) == PLAN_OLDMASK, "plan");
+_Static_assert(offsetof(struct clone_plan, child_close_fd) == PLAN_CHILD_CLOSE_FD, "plan");
+_Static_assert(offsetof(struct clone_plan, kargs) == PLAN_KARGS, "plan");
+_Static_assert(offsetof(struct clone_plan, hargs) == PLAN_HARGS, "plan");
+_Static_assert(offsetof(struct clone_plan, r15) == PLAN_R15, "plan");
+_Static_assert(offsetof(struct timens_clone_args, stack) == 40, "clone_args");
+_Static_assert(offsetof(struct timens_clone_args, stack_size) == 48, "clone_args");
+_Static_assert(sizeof(struct timens_clone_args) == TIMENS_CLONE_ARGS_SIZE_VER3, "VER3");
+
+/* Called from the assembly entry; hidden, not part of the API. */
+uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size);
+long timens__clone_finish(struct clone_plan *p, long ret);
+_Noreturn void timens__helper_main(struct clone_plan *p);
+_Noreturn void timens__helper_clone(struct clone_plan *p);
+void timens__set_errno(int err);
+
+static __thread struct clone_plan tls_plan;
+static __thread enum timens_path last_path;
+
+void timens__set_last_path(enum timens_path path)
+{
+	last_path = path;
+}
+
+TIMENS_EXPORT enum timens_path timens_last_path(void)
+{
+	return last_path;
+}
+
+TIMENS_EXPORT const char *timens_path_name(enum timens_path path)
+{
+	switch (path) {
+	case TIMENS_PATH_NONE:		 return "none";
+	case TIMENS_PATH_KERNEL:	 return "kernel";
+	case TIMENS_PATH_NATIVE:	 return "native";
+	case TIMENS_PATH_INPLACE:	 return "inplace";
+	case TIMENS_PATH_HELPER_THREAD:	 return "helper-thread";
+	case TIMENS_PATH_HELPER_PROCESS: return "helper-process";
+	case TIMENS_PATH_SPAWN_VFORK:	 return "spawn-vfork";
+	case TIMENS_PATH_SPAWN_FORK:	 return "spawn-fork";
+	}
+	return "unknown";
+}
+
+void timens__set_errno(int err)
+{
+	errno = err;
+}
+
+int timens__copy_user(void *dst, const void *src, size_t len)
+{
+	struct iovec local = { .iov_base = dst, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)src, .iov_len = len };
+	ssize_t n;
+
+	if (!src)
+		return -EFAULT;
+	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	if (n == (ssize_t)len)
+		return 0;
+	if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
+		/* Cross-memory attach unavailable: trust the pointer. */
+		memcpy(dst, src, len);
+		return 0;
+	}
+	return -EFAULT;
+}
+
+/*
+ * The argument checks the kernel makes before it creates anything
+ * (clone3_args_valid(), copy_clone_args_from_user(), the start of
+ * copy_process()), so that an emulated call refuses what the kernel
+ * would refuse before it touches a namespace.
+ */
+static bool kernel_would_refuse(const struct timens_clone_args *a)
+{
+	uint64_t f = a->flags;
+	uint64_t known = 0xffffffffULL | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP;
+
+	if (a->set_tid_size > MAX_PID_NS_LEVEL)
+		return true;
+	if (!a->set_tid != !a->set_tid_size)
+		return true;
+	if ((a->exit_signal & ~CSIGNAL_MASK) || a->exit_signal > KERNEL_NSIG)
+		return true;
+	if ((f & CLONE_INTO_CGROUP) && a->cgroup > INT_MAX)
+		return true;
+	if (f & ~known)
+		return true;
+	if (f & (CLONE_DETACHED | (CSIGNAL_MASK & ~(uint64_t)CLONE_NEWTIME)))
+		return true;
+	if ((f & CLONE_SIGHAND) && (f & CLONE_CLEAR_SIGHAND))
+		return true;
+	if ((f & (CLONE_THREAD | CLONE_PARENT)) && a->exit_signal)
+		return true;
+	if (!a->stack != !a->stack_size)
+		return true;
+	if ((f & CLONE_NEWNS) && (f & CLONE_FS))
+		return true;
+	if ((f & CLONE_NEWUSER) && (f & CLONE_FS))
+		return true;
+	if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND))
+		return true;
+	if ((f & CLONE_SIGHAND) && !(f & CLONE_VM))
+		return true;
+	if ((f & CLONE_THREAD) && (f & (CLONE_NEWUSER | CLONE_NEWPID)))
+		return true;
+	if ((f & CLONE_PIDFD) && (f & CLONE_PARENT_SETTID) && a->pidfd == a->parent_tid)
+		return true;
+	return false;
+}
+
+static void block_signals(struct clone_plan *p)
+{
+	uint64_t all = ~0ULL;
+
+	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &p->oldmask, 8);
+}
+
+static void restore_signals(struct clone_plan *p)
+{
+	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &p->oldmask, NULL, 8);
+}
+
+static bool same_inode(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
+}
+
+/*
+ * The inplace path, up to the clone: 0 when the new namespace with our
+ * offsets is our time_for_children; 1 when this caller cannot take the
+ * path (nothing changed); -errno on a real error (nothing changed).
+ */
+static int inplace_begin(struct clone_plan *p)
+{
+	struct stat own, tfc;
+	long r;
+	int fd;
+
+	fd = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	/* setns() resets both; a caller with time != time_for_children
+	 * would lose its time_for_children. */
+	if (fstat(fd, &own) || stat("/proc/thread-self/ns/time_for_children", &tfc) ||
+	    !same_inode(&own, &tfc))
+		goto cannot;
+	/*
+	 * setns() into where we already are: it succeeds exactly when the
+	 * setns() back will (single-threaded, CAP_SYS_ADMIN over the owner
+	 * of our time namespace and in our user namespace).
+	 */
+	if (setns(fd, CLONE_NEWTIME))
+		goto cannot;
+	if (unshare(CLONE_NEWTIME)) {
+		r = -errno;
+		close(fd);
+		return (int)r;
+	}
+	r = timens__write_offsets_raw(sys_gettid(), &p->offset);
+	if (r < 0) {
+		setns(fd, CLONE_NEWTIME);
+		close(fd);
+		return (int)r;
+	}
+	p->own_ns_fd = fd;
+	return 0;
+cannot:
+	close(fd);
+	return 1;
+}
+
+static void plan_helper(struct clone_plan *p, bool userns)
+{
+	const struct timens_clone_args *u = &p->kargs;
+
+	memset(&p->hargs, 0, sizeof(p->hargs));
+	p->hargs.flags = CLONE_VM | CLONE_VFORK | CLONE_FILES;
+	if (userns) {
+		/*
+		 * unshare(CLONE_NEWUSER) wants a task of its own with its own
+		 * fs; the child then gets us as parent through CLONE_PARENT,
+		 * and with it the helper's exit signal.
+		 */
+		p->hargs.exit_signal = u->exit_signal;
+		p->kargs.flags |= CLONE_PARENT;
+		p->kargs.exit_signal = 0;
+		p->kargs.flags &= ~(uint64_t)CLONE_NEWUSER;
+		p->unshare_flags = CLONE_NEWUSER | CLONE_NEWTIME;
+		p->path = TIMENS_PATH_HELPER_PROCESS;
+	} else {
+		/*
+		 * A thread: nothing to reap, no exit signal.  Its child is
+		 * ours once it exits (a child whose parent thread exits goes
+		 * to another thread of the same process).
+		 */
+		p->hargs.flags |= CLONE_THREAD | CLONE_SIGHAND | CLONE_FS | CLONE_SYSVSEM;
+		p->unshare_flags = CLONE_NEWTIME;
+		p->path = TIMENS_PATH_HELPER_THREAD;
+	}
+	p->kind = PLAN_KIND_HELPER;
+}
+
+static uintptr_t fail(int err)
+{
+	errno = err;
+	return PREPARE_FAILED;
+}
+
+uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size)
+{
+	const struct timens_probe *probe;
+	struct timens_clone_args args;
+	struct timens_offset off;
+	struct clone_plan *p;
+	bool userns;
+	int r;
+
+	last_path = TIMENS_PATH_KERNEL;
+	/*
+	 * Anything that is not a well-formed VER3 call with a non-zero
+	 * timens_offset goes to the kernel untouched: it checks sizes,
+	 * faults and trailing bytes itself, and a zero timens_offset reads
+	 * to an unpatched kernel as VER2 with zero trailing bytes.
+	 */
+	if (size < TIMENS_CLONE_ARGS_SIZE_VER3 || size > PAGE_LIMIT)
+		return PREPARE_PASSTHROUGH;
+	if (timens__copy_user(&args, uargs, sizeof(args)))
+		return PREPARE_PASSTHROUGH;
+	if (!args.timens_offset)
+		return PREPARE_PASSTHROUGH;
+	if (size > sizeof(args)) {
+		static const char zero[PAGE_LIMIT];
+		char tail[PAGE_LIMIT];
+		size_t n = size - sizeof(args);
+
+		if (timens__copy_user(tail, (const char *)uargs + sizeof(args), n) ||
+		    memcmp(tail, zero, n))
+			return PREPARE_PASSTHROUGH;
+	}
+	probe = timens__probe();
+	if (probe->features & TIMENS_FEATURE_NATIVE_OFFSET) {
+		last_path = TIMENS_PATH_NATIVE;
+		return PREPARE_PASSTHROUGH;
+	}
+
+	last_path = TIMENS_PATH_NONE;
+	if (!(args.flags & CLONE_NEWTIME))
+		return fail(EINVAL);
+	if (timens__copy_user(&off, (const void *)(uintptr_t)args.timens_offset, sizeof(off)))
+		return fail(EFAULT);
+	if (kernel_would_refuse(&args))
+		return fail(EINVAL);
+	/*
+	 * A CLONE_VM child keeps our namespace and enters the new one only
+	 * at exec, which kernels before 6.2 do not do.
+	 */
+	if ((args.flags & CLONE_VM) && !(probe->features & TIMENS_FEATURE_EXEC_SWITCH))
+		return fail(EINVAL);
+	userns = args.flags & CLONE_NEWUSER;
+	/* With CLONE_NEWUSER our helper needs CLONE_PARENT for itself. */
+	if (userns && (args.flags & CLONE_PARENT))
+		return fail(EINVAL);
+
+	p = &tls_plan;
+	block_signals(p);
+	p->kargs = args;
+	p->kargs.flags &= ~(uint64_t)CLONE_NEWTIME;
+	p->kargs.timens_offset = 0;
+	p->ksize = TIMENS_CLONE_ARGS_SIZE_VER2;
+	p->user_stack = args.stack;
+	p->offset = off;
+	p->own_ns_fd = -1;
+	p->child_close_fd = -1;
+	p->child_result = -ECHILD;
+
+	r = 1;
+	if (!userns && probe->force != TIMENS_PATH_HELPER_THREAD)
+		r = inplace_begin(p);
+	if (r < 0) {
+		restore_signals(p);
+		return fail(-r);
+	}
+	if (r == 0) {
+		p->kind = PLAN_KIND_CLONE;
+		p->path = TIMENS_PATH_INPLACE;
+		if (!(args.flags & CLONE_FILES))
+			p->child_close_fd = p->own_ns_fd;
+	} else {
+		plan_helper(p, userns);
+	}
+	return (uintptr_t)p;
+}
+
+long timens__clone_finish(struct clone_plan *p, long ret)
+{
+	if (p->kind == PLAN_KIND_HELPER && ret > 0) {
+		if (p->path == TIMENS_PATH_HELPER_PROCESS) {
+			siginfo_t si;
+
+			while (waitid(P_PID, (id_t)ret, &si, WEXITED | __WALL) < 0 &&
+			       errno == EINTR)
+				;
+		}
+		ret = p->child_result;
+	}
+	if (p->own_ns_fd >= 0) {
+		/*
+		 * Cannot fail: the same call succeeded before the clone, and
+		 * nothing since changed our threads or credentials.
+		 */
+		setns(p->own_ns_fd, CLONE_NEWTIME);
+		close(p->own_ns_fd);
+		p->own_ns_fd = -1;
+	}
+	last_path = ret >= 0 ? p->path : TIMENS_PATH_NONE;
+	if (ret < 0) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+}
+
+/*
+ * The helper: shares our memory and TLS, runs on its own stack below
+ * ours while we sleep in vfork.  It must not touch errno or anything
+ * libc keeps per thread, hence raw system calls only.
+ */
+__attribute__((no_sanitize_address))
+void timens__helper_main(struct clone_plan *p)
+{
+	long r;
+
+	r = raw_syscall(SYS_unshare, p->unshare_flags);
+	if (r == 0)
+		r = timens__write_offsets_raw((pid_t)raw_syscall(SYS_gettid, 0), &p->offset);
+	if (r < 0) {
+		p->child_result = r;
+		raw_syscall(SYS_exit, 0);
+		__builtin_unreachable();
+	}
+	timens__helper_clone(p);
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libtimens internals shared between the library's files. */
+#ifndef TIMENS_INTERNAL_H
+#define TIMENS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "timens.h"
+
+#define TIMENS_EXPORT __attribute__((visibility("default")))
+#define NSEC_PER_SEC 1000000000LL
+
+/* Kernel version as major << 16 | minor << 8 | patch (patch capped). */
+#define KVER(a, b, c) (((a) << 16) | ((b) << 8) | ((c) > 255 ? 255 : (c)))
+
+struct timens_probe {
+	unsigned int features;		/* TIMENS_FEATURE_* */
+	unsigned int kernel_version;	/* KVER() of uname -r */
+	/* TIMENS_PATH: a test or benchmark may force a userspace path. */
+	enum timens_path force;
+};
+
+/* Detected once per process; never fails (an unknown is "absent"). */
+const struct timens_probe *timens__probe(void);
+
+/* The path the calling thread's last call took. */
+void timens__set_last_path(enum timens_path path);
+
+/*
+ * "monotonic S N\nboottime S N\n" for /proc/PID/timens_offsets, with
+ * 0 <= N < 1e9 as the kernel wants it.  Async-signal-safe, no libc; BUF
+ * must hold TIMENS_OFFSETS_RECORD_MAX bytes.  Returns the length.
+ */
+#define TIMENS_OFFSETS_RECORD_MAX 96
+size_t timens__offsets_record(char *buf, const struct timens_offset *off);
+
+/*
+ * Writes OFF to /proc/TID/timens_offsets with raw system calls (safe in a
+ * vfork-style child).  0 or -errno.
+ */
+long timens__write_offsets_raw(pid_t tid, const struct timens_offset *off);
+
+/* Reads LEN bytes at user address SRC without faulting: 0 or -EFAULT. */
+int timens__copy_user(void *dst, const void *src, size_t len);
+
+#endif

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Writing /proc/PID/timens_offsets.  This runs inside vfork-style
+ * helpers and children that share the caller's memory, so it uses no
+ * libc: no errno, no locks, no allocation.
+ */
+#include <fcntl.h>
+
+#include "internal.h"
+#include "syscall.h"
+
+static size_t put_str(char *p, const char *s)
+{
+	size_t n = 0;
+
+	while (s[n]) {
+		p[n] = s[n];
+		n++;
+	}
+	return n;
+}
+
+static size_t put_s64(char *p, int64_t v)
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	size_t n = 0, len = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		p[len++] = '-';
+	while (n)
+		p[len++] = tmp[--n];
+	return len;
+}
+
+/* Seconds rounded down and nanoseconds in [0, 1e9), as the kernel reads them. */
+static size_t put_clock(char *p, const char *name, int64_t ns)
+{
+	int64_t sec = ns / NSEC_PER_SEC, nsec = ns % NSEC_PER_SEC;
+	size_t n;
+
+	if (nsec < 0) {
+		nsec += NSEC_PER_SEC;
+		sec -= 1;
+	}
+	n = put_str(p, name);
+	p[n++] = ' ';
+	n += put_s64(p + n, sec);
+	p[n++] = ' ';
+	n += put_s64(p + n, nsec);
+	p[n++] = '\n';
+	return n;
+}
+
+size_t timens__offsets_record(char *buf, const struct timens_offset *off)
+{
+	size_t n = put_clock(buf, "monotonic", off->monotonic_offset_ns);
+
+	n += put_clock(buf + n, "boottime", off->boottime_offset_ns);
+	buf[n] = '\0';
+	return n;
+}
+
+long timens__write_offsets_raw(pid_t tid, const struct timens_offset *off)
+{
+	char path[40], rec[TIMENS_OFFSETS_RECORD_MAX];
+	size_t n = put_str(path, "/proc/"), len;
+	long fd, r;
+
+	n += put_s64(path + n, tid);
+	n += put_str(path + n, "/timens_offsets");
+	path[n] = '\0';
+	len = timens__offsets_record(rec, off);
+
+	fd = raw_syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+	/* Both records in one write: the kernel applies all or none. */
+	r = raw_syscall(SYS_write, fd, rec, len);
+	raw_syscall(SYS_close, fd);
+	if (r < 0)
+		return r;
+	return (size_t)r == len ? 0 : -EIO;
+}

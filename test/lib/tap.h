@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A small TAP producer and the checks the libtimens tests share: clocks
+ * sampled inside a child, and a snapshot of the caller's state (time
+ * namespaces, signal mask, fds, children) to compare before and after.
+ */
+#ifndef TIMENS_TEST_TAP_H
+#define TIMENS_TEST_TAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <time.h>
+#include "timens.h"
+
+#define NSEC_PER_SEC 1000000000LL
+
+void tap_plan(int n);
+/* Skips the whole program; a failure when TIMENS_TEST_STRICT=1. */
+_Noreturn void tap_skip_all(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+bool tap_ok(bool cond, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void tap_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void tap_bail(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* Prints the trailer; returns the exit status for main(). */
+int tap_done(void);
+
+#define tap_is(got, want, what)						\
+	tap_ok((long long)(got) == (long long)(want),			\
+	       "%s (got %lld, want %lld)", (what),			\
+	       (long long)(got), (long long)(want))
+
+/* Requirements: each calls tap_skip_all() with the reason when unmet. */
+void require_root(void);
+void require_time_ns(void);
+void require_unpriv_userns(void);
+
+/* Clock readings taken in one process. */
+struct clock_sample {
+	int64_t mono_vdso, boot_vdso;	/* clock_gettime() through libc */
+	int64_t mono_raw, boot_raw;	/* the raw syscall */
+	int64_t uptime_cs;		/* /proc/uptime, centiseconds */
+	uint64_t time_ino, tfc_ino;	/* /proc/self/ns/time{,_for_children} */
+	int err;			/* errno of a failed reading, or 0 */
+};
+
+int64_t clock_ns(clockid_t id);
+int64_t raw_clock_ns(clockid_t id);
+void sample_clocks(struct clock_sample *s);
+
+/*
+ * Host (initial namespace) readings around an event; the caller's own
+ * namespace offsets are subtracted, so tests work inside a namespace too.
+ */
+struct clock_window {
+	int64_t mono_lo, mono_hi, boot_lo, boot_hi;
+};
+void window_open(struct clock_window *w);
+void window_close(struct clock_window *w);
+
+/* Checks every reading of S against offsets OFF inside window W. */
+bool check_sample(const struct clock_sample *s, const struct clock_window *w,
+		  const struct timens_offset *off, const char *what);
+
+/* Shared memory for a child to report in (MAP_SHARED, anonymous). */
+void *shared_alloc(size_t size);
+
+/*
+ * Re-exec support: a test calls test_exec_hook() first thing in main();
+ * when run as `PROG --sample-clocks FD` it samples and writes a
+ * struct clock_sample to FD, then exits.
+ */
+void test_exec_hook(int argc, char **argv);
+/* Path of the running test program, for re-exec. */
+const char *self_exe(void);
+
+/* The caller's state, to show a call left it exactly as it was. */
+struct caller_state {
+	uint64_t time_ino, tfc_ino;
+	sigset_t mask;
+	int nfds;
+	int fds[256];
+	int threads;
+};
+void caller_state_get(struct caller_state *st);
+/* Compares and reports one TAP line per aspect. */
+void caller_state_check(const struct caller_state *before, const char *what);
+/* True when this process has no child left to reap (zombie or alive). */
+bool no_children(void);
+
+/* Waits for PID; returns its wait status, or -1. */
+int wait_status(pid_t pid);
+
+/* Thread count from /proc/self/status. */
+int thread_count(void);
+/* Offsets of the caller's own namespace (time == time_for_children). */
+struct timens_offset own_offsets(void);
+uint64_t ns_ino(const char *path);
+
+#endif
