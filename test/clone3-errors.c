@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Every failure of timens_clone3() is the kernel's: the same errno as the
+ * raw clone3 syscall for the same arguments, and the timens_offset errors
+ * (EINVAL without CLONE_NEWTIME, EFAULT, ERANGE, EPERM) before any
+ * process exists.  After each failure the caller is unchanged and no
+ * child exists.  The table runs single-threaded and with a second thread
+ * alive, so that each userspace path meets each failure.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+
+#include "child.h"
+
+#define SEC NSEC_PER_SEC
+
+/* The raw syscall; a child it should wrongly create exits at once. */
+static int raw_clone3_errno(struct timens_clone_args *a, size_t size)
+{
+	long r = syscall(SYS_clone3, a, size);
+
+	if (r == 0)
+		_exit(0);
+	if (r > 0) {
+		wait_status((pid_t)r);
+		return 0;
+	}
+	return errno;
+}
+
+static int lib_clone3_errno(struct timens_clone_args *a, size_t size)
+{
+	pid_t r = timens_clone3(a, size);
+
+	if (r == 0)
+		_exit(0);
+	if (r > 0) {
+		wait_status(r);
+		return 0;
+	}
+	return errno;
+}
+
+struct bad {
+	const char *name;
+	struct timens_clone_args a;
+	size_t size;
+};
+
+static uint64_t one_tid_zero = 0;
+
+static void fill_cases(struct bad *c, int *n, pid_t self)
+{
+	static uint64_t existing;
+	static uint64_t pidfd_slot;
+	int i = 0;
+
+	existing = (uint64_t)self;
+#define CASE(nm, sz, ...) c[i++] = (struct bad){ nm, { __VA_ARGS__ }, sz }
+	CASE("CLONE_THREAD without CLONE_SIGHAND", 88, .flags = CLONE_THREAD | CLONE_VM);
+	CASE("CLONE_SIGHAND with CLONE_CLEAR_SIGHAND", 88,
+	     .flags = CLONE_SIGHAND | CLONE_VM | CLONE_CLEAR_SIGHAND, .exit_signal = SIGCHLD);
+	CASE("exit_signal 65", 88, .exit_signal = 65);
+	CASE("stack without stack_size", 88, .stack = 4096, .exit_signal = SIGCHLD);
+	CASE("stack_size without stack", 88, .stack_size = 4096, .exit_signal = SIGCHLD);
+	CASE("set_tid_size without set_tid", 88, .set_tid_size = 1, .exit_signal = SIGCHLD);
+	CASE("set_tid_size 33", 88, .set_tid = to_u64(&one_tid_zero), .set_tid_size = 33);
+	CASE("cgroup beyond INT_MAX", 88, .flags = CLONE_INTO_CGROUP, .cgroup = 1ULL << 32,
+	     .exit_signal = SIGCHLD);
+	CASE("CLONE_INTO_CGROUP with a closed fd", 88, .flags = CLONE_INTO_CGROUP,
+	     .cgroup = 999, .exit_signal = SIGCHLD);
+	CASE("CLONE_PARENT with an exit signal", 88, .flags = CLONE_PARENT,
+	     .exit_signal = SIGCHLD);
+	CASE("unknown flag bit 40", 88, .flags = 1ULL << 40, .exit_signal = SIGCHLD);
+	CASE("CLONE_DETACHED", 88, .flags = 0x00400000, .exit_signal = SIGCHLD);
+	CASE("CLONE_PIDFD and PARENT_SETTID on one word", 88,
+	     .flags = CLONE_PIDFD | CLONE_PARENT_SETTID, .pidfd = to_u64(&pidfd_slot),
+	     .parent_tid = to_u64(&pidfd_slot), .exit_signal = SIGCHLD);
+	CASE("CLONE_NEWUSER with CLONE_FS", 88, .flags = CLONE_NEWUSER | CLONE_FS,
+	     .exit_signal = SIGCHLD);
+	CASE("CLONE_NEWNS with CLONE_FS", 88, .flags = CLONE_NEWNS | CLONE_FS,
+	     .exit_signal = SIGCHLD);
+	CASE("set_tid naming a live pid", 88, .set_tid = to_u64(&existing), .set_tid_size = 1,
+	     .exit_signal = SIGCHLD);
+	CASE("bad set_tid pointer", 88, .set_tid = 8, .set_tid_size = 1, .exit_signal = SIGCHLD);
+#undef CASE
+	*n = i;
+}
+
+static bool state_same(const struct caller_state *a)
+{
+	struct caller_state b;
+
+	caller_state_get(&b);
+	return a->time_ino == b.time_ino && a->tfc_ino == b.tfc_ino &&
+	       !memcmp(&a->mask, &b.mask, sizeof(sigset_t)) && a->nfds == b.nfds &&
+	       no_children();
+}
+
+static void expect(int got, int want, const struct caller_state *st, const char *suffix,
+		   const char *name, const char *mode)
+{
+	char g[64], w[64];
+
+	snprintf(g, sizeof(g), "%s", got ? strerror(got) : "success");
+	snprintf(w, sizeof(w), "%s", want ? strerror(want) : "success");
+	tap_ok(got == want && state_same(st), "%s%s [%s]: %s (want %s), nothing created or changed",
+	       name, suffix, mode, g, w);
+}
+
+static void run_table(const char *mode)
+{
+	static struct timens_offset off = { 5 * SEC, 7 * SEC };
+	struct caller_state st;
+	struct bad cases[32];
+	int n, i;
+
+	fill_cases(cases, &n, getpid());
+	caller_state_get(&st);
+	for (i = 0; i < n; i++) {
+		struct timens_clone_args a = cases[i].a;
+		int want, got;
+
+		/* No offsets: the library is the kernel, for every size. */
+		want = raw_clone3_errno(&a, 88);
+		got = lib_clone3_errno(&a, 88);
+		expect(got, want, &st, ", size 88, no offsets", cases[i].name, mode);
+		got = lib_clone3_errno(&a, 96);
+		expect(got, want, &st, ", size 96, timens_offset 0", cases[i].name, mode);
+
+		/* With offsets: what the kernel says of these flags with CLONE_NEWTIME. */
+		a.flags |= CLONE_NEWTIME;
+		want = raw_clone3_errno(&a, 88);
+		a.timens_offset = to_u64(&off);
+		got = lib_clone3_errno(&a, 96);
+		expect(got, want, &st, ", with offsets", cases[i].name, mode);
+	}
+}
+
+static void run_sizes(void)
+{
+	struct caller_state st;
+	struct {
+		struct timens_clone_args a;
+		uint64_t tail[2];
+	} big;
+	struct timens_offset off = { SEC, SEC };
+	size_t sizes[] = { 0, 8, 63, 64, 72, 80, 88, 95, 96, 97, 104, 4096, 4097 };
+	size_t i;
+
+	caller_state_get(&st);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t sz = sizes[i];
+		int want, got;
+		char name[64];
+
+		/* A failing call: CLONE_THREAD without SIGHAND is EINVAL once sizes pass. */
+		memset(&big, 0, sizeof(big));
+		big.a.flags = CLONE_THREAD | CLONE_VM | CLONE_NEWTIME;
+		big.a.timens_offset = to_u64(&off);
+		big.tail[0] = 1;
+		if (sz > sizeof(big))
+			continue;
+		/*
+		 * At exactly 96 bytes the call is a well-formed VER3 one,
+		 * which the library implements and an unpatched kernel does
+		 * not know: the answer is the kernel's for the flags.
+		 */
+		want = raw_clone3_errno(&big.a, sz == 96 ? 88 : sz);
+		got = lib_clone3_errno(&big.a, sz);
+		snprintf(name, sizeof(name), "size %zu with non-zero tail", sz);
+		expect(got, want, &st, "", name, "sizes");
+	}
+	/* Larger than a page: E2BIG before anything is read. */
+	expect(lib_clone3_errno(&big.a, 4097), E2BIG, &st, "", "size 4097", "sizes");
+	expect(lib_clone3_errno(NULL, 88), raw_clone3_errno(NULL, 88), &st, "",
+	       "NULL args, size 88", "sizes");
+	expect(lib_clone3_errno(NULL, 96), raw_clone3_errno(NULL, 96), &st, "",
+	       "NULL args, size 96", "sizes");
+}
+
+static void run_timens_errors(const char *mode)
+{
+	struct caller_state st;
+	struct timens_clone_args a = { .exit_signal = SIGCHLD };
+	struct timens_offset off = { SEC, SEC };
+	int64_t mono = clock_ns(CLOCK_MONOTONIC), boot = clock_ns(CLOCK_BOOTTIME);
+	struct timens_offset neg_mono = { -(mono + 1000 * SEC), 0 };
+	struct timens_offset neg_boot = { 0, -(boot + 1000 * SEC) };
+	struct timens_offset far = { 200LL * 365 * 86400 * SEC, 0 };
+	void *unmapped;
+
+	caller_state_get(&st);
+	a.timens_offset = to_u64(&off);
+	expect(lib_clone3_errno(&a, 96), EINVAL, &st, "", "timens_offset without CLONE_NEWTIME",
+	       mode);
+	a.flags = CLONE_NEWTIME;
+	a.timens_offset = 1;
+	expect(lib_clone3_errno(&a, 96), EFAULT, &st, "", "timens_offset = 1", mode);
+	unmapped = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	a.timens_offset = to_u64(unmapped);
+	expect(lib_clone3_errno(&a, 96), EFAULT, &st, "", "timens_offset on a PROT_NONE page",
+	       mode);
+	munmap(unmapped, 4096);
+	a.timens_offset = to_u64(&neg_mono);
+	expect(lib_clone3_errno(&a, 96), ERANGE, &st, "", "monotonic before boot", mode);
+	a.timens_offset = to_u64(&neg_boot);
+	expect(lib_clone3_errno(&a, 96), ERANGE, &st, "", "boottime before boot", mode);
+	a.timens_offset = to_u64(&far);
+	expect(lib_clone3_errno(&a, 96), ERANGE, &st, "", "monotonic 200 years ahead", mode);
+}
+
+/* In a child that drops privileges, so that the test process keeps them. */
+static int errno_as(bool nobody, uint64_t flags)
+{
+	struct timens_offset off = { SEC, SEC };
+	struct timens_clone_args a = {
+		.flags = CLONE_NEWTIME | flags,
+		.exit_signal = SIGCHLD,
+		.timens_offset = to_u64(&off),
+	};
+	int *res = shared_alloc(sizeof(int));
+	pid_t pid = fork();
+	int r;
+
+	if (pid == 0) {
+		if (nobody) {
+			if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+				_exit(1);
+		} else {
+			/* Keep CAP_SYS_ADMIN, lose CAP_SYS_TIME. */
+			struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+			struct __user_cap_data_struct d[2];
+
+			if (syscall(SYS_capget, &h, d))
+				_exit(1);
+			d[0].effective &= ~(1u << CAP_SYS_TIME);
+			d[0].permitted &= ~(1u << CAP_SYS_TIME);
+			if (syscall(SYS_capset, &h, d))
+				_exit(1);
+		}
+		*res = lib_clone3_errno(&a, 96);
+		_exit(no_children() ? 0 : 3);
+	}
+	r = wait_status(pid);
+	if (!WIFEXITED(r) || WEXITSTATUS(r) != 0)
+		*res = -1;
+	r = *res;
+	munmap(res, sizeof(int));
+	return r;
+}
+
+static void *idle(void *arg)
+{
+	int *fd = arg;
+	char c;
+
+	if (read(*fd, &c, 1) < 0)
+		return NULL;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct caller_state st;
+	pthread_t t;
+	int pipefd[2], got;
+
+	test_exec_hook(argc, argv);
+	require_time_ns();
+	require_root();
+
+	caller_state_get(&st);
+	run_table("1 thread");
+	run_sizes();
+	run_timens_errors("1 thread");
+
+	got = errno_as(true, 0);
+	tap_ok(got == EPERM, "unprivileged, no user namespace: EPERM (got %s)",
+	       got > 0 ? strerror(got) : "child failed");
+	got = errno_as(false, 0);
+	tap_ok(got == EPERM, "root without CAP_SYS_TIME: EPERM (got %s)",
+	       got > 0 ? strerror(got) : "child failed");
+
+	if (pipe2(pipefd, O_CLOEXEC) || pthread_create(&t, NULL, idle, &pipefd[0]))
+		tap_bail("cannot start the idle thread");
+	run_table("2 threads");
+	run_timens_errors("2 threads");
+	close(pipefd[1]);
+	pthread_join(t, NULL);
+	close(pipefd[0]);
+	caller_state_check(&st, "after every failure");
+	return tap_done();
+}

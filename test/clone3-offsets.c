@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The child of timens_clone3() sees exactly the offsets it was given:
+ * through the vDSO, the raw syscall and /proc/uptime, nanoseconds and
+ * negative values included; /proc/CHILD/timens_offsets agrees; the child
+ * is in a namespace of its own and the caller is left as it was.  Run
+ * once single-threaded and once with an idle thread alive, which takes
+ * the userspace paths in turn (inplace, then helper-thread) unless the
+ * kernel does it natively.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "child.h"
+
+#define SEC NSEC_PER_SEC
+#define DAY (86400 * SEC)
+
+static const struct {
+	const char *name;
+	struct timens_offset off;
+} cases[] = {
+	{ "zero offsets", { 0, 0 } },
+	{ "+1 day both", { DAY, DAY } },
+	{ "nanoseconds", { 123456789, 1 } },
+	{ "+100 days monotonic, +3s boottime", { 100 * DAY, 3 * SEC } },
+	{ "negative, nanoseconds", { -5 * SEC - 7, -1 } },
+	{ "mixed signs", { 365 * DAY + 999999999, -2 * SEC - 999999999 } },
+};
+#define NCASES (int)(sizeof(cases) / sizeof(cases[0]))
+
+static enum timens_path expected(bool threaded)
+{
+	if (timens_features() & TIMENS_FEATURE_NATIVE_OFFSET)
+		return TIMENS_PATH_NATIVE;
+	return threaded ? TIMENS_PATH_HELPER_THREAD : TIMENS_PATH_INPLACE;
+}
+
+static void read_child_offsets(pid_t pid, struct timens_offset *off)
+{
+	char path[64], buf[256];
+	FILE *f;
+
+	memset(off, 0xff, sizeof(*off));
+	snprintf(path, sizeof(path), "/proc/%d/timens_offsets", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(buf, sizeof(buf), f)) {
+		char name[32];
+		long long s;
+		long n;
+
+		if (sscanf(buf, "%31s %lld %ld", name, &s, &n) != 3)
+			continue;
+		if (!strcmp(name, "monotonic"))
+			off->monotonic_offset_ns = s * SEC + n;
+		else if (!strcmp(name, "boottime"))
+			off->boottime_offset_ns = s * SEC + n;
+	}
+	fclose(f);
+}
+
+/* A child that stops, so that the parent can read its /proc files. */
+static void check_proc_view(const struct timens_offset *want, const char *what)
+{
+	struct timens_clone_args args = {
+		.flags = CLONE_NEWTIME,
+		.exit_signal = SIGCHLD,
+		.timens_offset = to_u64(want),
+	};
+	struct timens_offset got;
+	char path[64];
+	int pipefd[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		tap_bail("pipe2: %s", strerror(errno));
+	pid = timens_clone3(&args, sizeof(args));
+	if (pid == 0) {
+		close(pipefd[1]);
+		if (read(pipefd[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[0]);
+	if (!tap_ok(pid > 0, "%s: child for /proc view (%s)", what,
+		    pid < 0 ? strerror(errno) : "ok")) {
+		close(pipefd[1]);
+		return;
+	}
+	read_child_offsets(pid, &got);
+	tap_ok(got.monotonic_offset_ns == want->monotonic_offset_ns &&
+	       got.boottime_offset_ns == want->boottime_offset_ns,
+	       "%s: /proc/%d/timens_offsets shows %lld and %lld ns", what, pid,
+	       (long long)got.monotonic_offset_ns, (long long)got.boottime_offset_ns);
+	snprintf(path, sizeof(path), "/proc/%d/ns/time", pid);
+	tap_ok(ns_ino(path) != ns_ino("/proc/self/ns/time") && ns_ino(path) != 0,
+	       "%s: child is in a time namespace of its own", what);
+	close(pipefd[1]);
+	wait_status(pid);
+}
+
+static void *idle(void *arg)
+{
+	int *fd = arg;
+	char c;
+
+	if (read(*fd, &c, 1) < 0)
+		return NULL;
+	return NULL;
+}
+
+static void run_cases(bool threaded)
+{
+	struct caller_state before;
+	char what[128];
+	int i;
+
+	caller_state_get(&before);
+	for (i = 0; i < NCASES; i++) {
+		struct child_report *r;
+
+		snprintf(what, sizeof(what), "%s, %s", cases[i].name,
+			 threaded ? "2 threads" : "1 thread");
+		r = clone_and_check(&cases[i].off, 0, what);
+		tap_ok(timens_last_path() == expected(threaded), "%s: took path %s (want %s)",
+		       what, timens_path_name(timens_last_path()),
+		       timens_path_name(expected(threaded)));
+		tap_ok(r && r->s.time_ino != before.time_ino && r->s.time_ino == r->s.tfc_ino,
+		       "%s: child's time ns is new and is its time_for_children", what);
+		tap_ok(r && memcmp(&r->mask, &before.mask, sizeof(sigset_t)) == 0,
+		       "%s: child has the caller's signal mask", what);
+	}
+	check_proc_view(&cases[5].off, threaded ? "2 threads" : "1 thread");
+	caller_state_check(&before, threaded ? "after 2-thread calls" : "after 1-thread calls");
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t;
+	int pipefd[2];
+	sigset_t mask;
+
+	test_exec_hook(argc, argv);
+	require_time_ns();
+	require_root();
+
+	/* A caller with something in its mask, to see it carried over. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+
+	tap_plan(2 * (NCASES * 6 + 3 + 5));
+	run_cases(false);
+
+	if (pipe2(pipefd, O_CLOEXEC) || pthread_create(&t, NULL, idle, &pipefd[0]))
+		tap_bail("cannot start the idle thread");
+	run_cases(true);
+	close(pipefd[1]);
+	pthread_join(t, NULL);
+	close(pipefd[0]);
+	return tap_done();
+}

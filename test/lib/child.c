@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "child.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own fd */
+}
+
+struct child_report *clone_and_check(const struct timens_offset *off,
+				     uint64_t flags, const char *what)
+{
+	static __thread struct child_report *rep;
+	struct timens_clone_args args = {
+		.flags = CLONE_NEWTIME | flags,
+		.exit_signal = SIGCHLD,
+		.timens_offset = to_u64(off),
+	};
+	struct clock_window w;
+	pid_t pid;
+	int st;
+
+	if (!rep)
+		rep = shared_alloc(sizeof(*rep));
+	memset(rep, 0, sizeof(*rep));
+	window_open(&w);
+	pid = timens_clone3(&args, sizeof(args));
+	if (pid == 0) {
+		sample_clocks(&rep->s);
+		pthread_sigmask(SIG_SETMASK, NULL, &rep->mask);
+		rep->nfds = count_fds();
+		rep->user_ino = ns_ino("/proc/self/ns/user");
+		rep->done = 1;
+		_exit(0);
+	}
+	if (!tap_ok(pid > 0, "%s: timens_clone3 returns a pid (%d, %s) via %s", what,
+		    pid, pid < 0 ? strerror(errno) : "ok",
+		    timens_path_name(timens_last_path())))
+		return NULL;
+	st = wait_status(pid);
+	window_close(&w);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 && rep->done,
+	       "%s: child ran and exited 0 (status %#x)", what, st);
+	check_sample(&rep->s, &w, off, what);
+	return rep;
+}
