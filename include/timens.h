@@ -84,7 +84,8 @@ struct timens_clone_args {
  * CLONE_NEWTIME and a non-zero timens_offset the child starts in a new
  * time namespace with exactly those offsets.  See timens_clone3(3).
  */
-pid_t timens_clone3(struct timens_clone_args *args, size_t size);
+pid_t timens_clone3(struct timens_clone_args *args, size_t size)
+	__attribute__((returns_twice));
 
 /*
  * What the running kernel offers, detected once per process (thread

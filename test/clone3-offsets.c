@@ -136,6 +136,8 @@ static void run_cases(bool threaded)
 		       "%s: child's time ns is new and is its time_for_children", what);
 		tap_ok(r && memcmp(&r->mask, &before.mask, sizeof(sigset_t)) == 0,
 		       "%s: child has the caller's signal mask", what);
+		tap_ok(r && r->nfds == count_fds(), "%s: child has the caller's fds, no more (%d, %d)",
+		       what, r ? r->nfds : -1, count_fds());
 	}
 	check_proc_view(&cases[5].off, threaded ? "2 threads" : "1 thread");
 	caller_state_check(&before, threaded ? "after 2-thread calls" : "after 1-thread calls");
@@ -156,7 +158,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 
-	tap_plan(2 * (NCASES * 6 + 3 + 5));
+	tap_plan(2 * (NCASES * 7 + 3 + 5));
 	run_cases(false);
 
 	if (pipe2(pipefd, O_CLOEXEC) || pthread_create(&t, NULL, idle, &pipefd[0]))

@@ -106,8 +106,16 @@ timens_clone3:
 	jmp	.Lreturn
 
 .Lpassthrough:
+	/*
+	 * As vfork() does: the return address waits in a register, since
+	 * a CLONE_VM child's calls overwrite its slot before we run again.
+	 */
+	popq	%r8
+	.cfi_adjust_cfa_offset -8
 	movl	$SYS_clone3, %eax
 	syscall
+	pushq	%r8
+	.cfi_adjust_cfa_offset 8
 	cmpq	$-4095, %rax
 	jae	.Lsyscall_error
 	ret

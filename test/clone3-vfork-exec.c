@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * CLONE_VM|CLONE_VFORK children run on the caller's stack until they
+ * exec.  With offsets they stay in the caller's time namespace until the
+ * exec and land in the new one at it (Linux 6.2+; before that the call
+ * is refused with EINVAL, since the child could never get there).  The
+ * caller's frame survives the child's use of the stack.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "child.h"
+
+static volatile uint64_t pre_exec_ino;
+static volatile int pre_exec_pid;
+
+static void exec_sampler(int fd)
+{
+	char fdarg[16];
+	char *argv[] = { (char *)self_exe(), "--sample-clocks", fdarg, NULL };
+
+	snprintf(fdarg, sizeof(fdarg), "%d", fd);
+	execv(self_exe(), argv);
+	_exit(127);
+}
+
+static void run(bool offsets, const char *what)
+{
+	struct timens_offset off = { 3600 * NSEC_PER_SEC + 1, 7200 * NSEC_PER_SEC + 2 };
+	struct timens_offset none = { 0, 0 };
+	struct timens_clone_args a = {
+		.flags = CLONE_VM | CLONE_VFORK | (offsets ? CLONE_NEWTIME : 0),
+		.exit_signal = SIGCHLD,
+		.timens_offset = offsets ? to_u64(&off) : 0,
+	};
+	volatile uint64_t canary = 0x5eed5eed5eed5eedULL;
+	struct clock_sample s;
+	struct clock_window w;
+	int p[2], st;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		tap_bail("pipe2");
+	pre_exec_ino = 0;
+	window_open(&w);
+	pid = timens_clone3(&a, sizeof(a));
+	if (pid == 0) {
+		/* Shared memory: the parent reads these after we exec. */
+		pre_exec_ino = ns_ino("/proc/self/ns/time");
+		pre_exec_pid = (int)getpid();
+		if (dup2(p[1], 100) < 0)
+			_exit(126);
+		exec_sampler(100);
+	}
+	close(p[1]);
+	if (offsets && !(timens_features() & TIMENS_FEATURE_EXEC_SWITCH)) {
+		tap_ok(pid < 0 && errno == EINVAL,
+		       "%s: refused with EINVAL on a kernel without the exec switch", what);
+		close(p[0]);
+		return;
+	}
+	tap_ok(pid > 0, "%s: timens_clone3 returned %d (%s) via %s", what, pid,
+	       pid < 0 ? strerror(errno) : "ok", timens_path_name(timens_last_path()));
+	tap_ok(canary == 0x5eed5eed5eed5eedULL, "%s: the caller's frame survived the child", what);
+	tap_ok(pre_exec_pid == pid, "%s: the child ran before the call returned (vfork)", what);
+	tap_ok(pre_exec_ino == ns_ino("/proc/self/ns/time"),
+	       "%s: before exec the child is in the caller's time namespace", what);
+	memset(&s, 0, sizeof(s));
+	tap_ok(read(p[0], &s, sizeof(s)) == (ssize_t)sizeof(s), "%s: the exec'd child reported", what);
+	close(p[0]);
+	st = wait_status(pid);
+	window_close(&w);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: exec'd child exited 0", what);
+	check_sample(&s, &w, offsets ? &off : &none, what);
+	if (offsets)
+		tap_ok(s.time_ino != ns_ino("/proc/self/ns/time"),
+		       "%s: after exec the child is in a new time namespace", what);
+	else
+		tap_ok(s.time_ino == ns_ino("/proc/self/ns/time"),
+		       "%s: without offsets it stays in ours", what);
+}
+
+int main(int argc, char **argv)
+{
+	struct caller_state before;
+
+	test_exec_hook(argc, argv);
+	require_time_ns();
+	require_root();
+
+	caller_state_get(&before);
+	run(false, "CLONE_VM|CLONE_VFORK, no offsets");
+	run(true, "CLONE_VM|CLONE_VFORK with offsets");
+	caller_state_check(&before, "after vfork-style calls");
+	return tap_done();
+}
