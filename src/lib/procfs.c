@@ -243,7 +243,7 @@ static int read_offsets(int dir, struct timens_offset *off)
  */
 static int read_task(const struct task_dirs *d, struct timens_info *info)
 {
-	struct timens_ns_id again;
+	struct timens_ns_id again = { 0, 0 };
 	int i;
 
 	for (i = 0; i < STABLE_TRIES; i++) {
@@ -282,6 +282,15 @@ static bool offsets_from_task(int dir, const struct timens_ns_id *ns,
 	return same_ns(&after, ns);
 }
 
+/* PROC_DIR's task/ directory; closes PROC_DIR. */
+static int open_task_list(int proc_dir)
+{
+	int fd = openat(proc_dir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	close(proc_dir);
+	return fd;
+}
+
 static bool is_pid_name(const char *s)
 {
 	if (!*s)
@@ -301,36 +310,40 @@ static bool is_pid_name(const char *s)
 static bool scan_proc(const struct timens_ns_id *ns, struct timens_offset *off,
 		      bool threads)
 {
-	char path[64];
 	struct dirent *de, *te;
 	DIR *proc, *tasks;
 	bool found = false;
-	int dir;
+	int dir, pfd;
 
 	proc = opendir("/proc");
 	if (!proc)
 		return false;
+	pfd = dirfd(proc);
 	while (!found && (de = readdir(proc))) {
 		if (!is_pid_name(de->d_name))
 			continue;
 		if (!threads) {
-			dir = openat(dirfd(proc), de->d_name,
-				     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			dir = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (dir < 0)
 				continue;
 			found = offsets_from_task(dir, ns, off);
 			close(dir);
 			continue;
 		}
-		snprintf(path, sizeof(path), "/proc/%s/task", de->d_name);
-		tasks = opendir(path);
-		if (!tasks)
+		dir = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dir < 0)
 			continue;
+		dir = open_task_list(dir);
+		tasks = dir < 0 ? NULL : fdopendir(dir);
+		if (!tasks) {
+			if (dir >= 0)
+				close(dir);
+			continue;
+		}
 		while (!found && (te = readdir(tasks))) {
 			if (!is_pid_name(te->d_name) || !strcmp(te->d_name, de->d_name))
 				continue;
-			snprintf(path, sizeof(path), "/proc/%s", te->d_name);
-			dir = open_dir(path);
+			dir = openat(pfd, te->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (dir < 0)
 				continue;
 			found = offsets_from_task(dir, ns, off);
@@ -350,8 +363,7 @@ static bool find_ns_offsets(const struct timens_ns_id *ns, struct timens_offset 
 
 	/* The caller first: it is often the one that made the namespace. */
 	if (open_task_dirs(0, &self) == 0) {
-		if (self.ns_dir == self.off_dir || self.off_dir >= 0)
-			found = offsets_from_task(self.off_dir, ns, off);
+		found = offsets_from_task(self.off_dir, ns, off);
 		close_dirs(&self);
 	}
 	return found || scan_proc(ns, off, false) || scan_proc(ns, off, true);
