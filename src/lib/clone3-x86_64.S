@@ -221,4 +221,33 @@ timens__probe_clone3:
 	ud2
 	.size	timens__probe_clone3, .-timens__probe_clone3
 
+
+/*
+ * long timens__clone3_run(void *args, size_t size, void (*fn)(void *),
+ *			   void *arg) - clone3 whose child runs FN(ARG) on
+ * the stack given in ARGS and exits 127 should FN return.  The parent
+ * gets what clone3 returned (pid or -errno).
+ */
+	.globl	timens__clone3_run
+	.hidden	timens__clone3_run
+	.type	timens__clone3_run, @function
+timens__clone3_run:
+	movq	%rdx, %r8
+	movq	%rcx, %r9
+	movl	$SYS_clone3, %eax
+	syscall
+	testq	%rax, %rax
+	jz	1f
+	ret
+1:
+	xorl	%ebp, %ebp
+	andq	$-16, %rsp
+	movq	%r9, %rdi
+	call	*%r8
+	movl	$SYS_exit, %eax
+	movl	$127, %edi
+	syscall
+	ud2
+	.size	timens__clone3_run, .-timens__clone3_run
+
 	.section .note.GNU-stack,"",@progbits

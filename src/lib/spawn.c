@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * timens_spawn(): start a program in a new time namespace.
+ *
+ * Where exec moves a task into its time_for_children (Linux 6.2+), one
+ * vfork-style child does everything: it shares our memory (nothing is
+ * copied), gives itself a new time namespace as time_for_children, sets
+ * the offsets, applies the file actions and execs, landing in the new
+ * namespace.  We sleep until it has exec'd or failed (CLONE_VFORK), and a
+ * failure reaches us through the memory we share.  On a kernel with the
+ * native clone3 timens_offset the kernel makes the namespace instead.
+ *
+ * Older kernels only move a task at fork, so there the child is made
+ * with timens_clone3() (a copy of our memory) and reports an exec failure
+ * through a close-on-exec pipe.
+ *
+ * The child code runs with our memory and TLS (vfork path): raw system
+ * calls only, no errno, no allocation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "internal.h"
+#include "syscall.h"
+
+#define CHILD_STACK_SIZE (256 * 1024)
+#define DEFAULT_PATH "/bin:/usr/bin"
+#define KNOWN_FLAGS (TIMENS_SPAWN_SEARCH_PATH | TIMENS_SPAWN_USERNS | \
+		     TIMENS_SPAWN_USERNS_ROOT | TIMENS_SPAWN_SETSID | \
+		     TIMENS_SPAWN_SETSIGMASK | TIMENS_SPAWN_SETSIGDEF)
+
+long timens__clone3_run(void *args, size_t size, void (*fn)(void *), void *arg);
+
+struct spawn_ctx {
+	const char *path;
+	char *const *argv;
+	char *const *envp;
+	const char *search;		/* PATH, for TIMENS_SPAWN_SEARCH_PATH */
+	struct timens_spawn_opts o;
+	struct timens_offset offset;
+	uint64_t unshare_flags;		/* what the child unshares itself */
+	uint64_t mask;			/* the child's final signal mask */
+	uid_t uid;
+	gid_t gid;
+	int err_fd;			/* fork path: where to report, else -1 */
+	volatile long err;		/* vfork path: -errno from the child */
+};
+
+/* ---- In the child: raw system calls only ---- */
+
+static size_t str_len(const char *s)
+{
+	size_t n = 0;
+
+	while (s[n])
+		n++;
+	return n;
+}
+
+static char *put(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+static char *put_uint(char *p, unsigned long v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+__attribute__((no_sanitize_address))
+static long write_file(const char *path, const char *buf, size_t len)
+{
+	long fd = raw_syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
+	long r;
+
+	if (fd < 0)
+		return fd;
+	r = raw_syscall(SYS_write, fd, buf, len);
+	raw_syscall(SYS_close, fd);
+	return r < 0 ? r : 0;
+}
+
+/* "INSIDE OUTSIDE 1" for one id. */
+__attribute__((no_sanitize_address))
+static long write_map(const char *path, unsigned long inside, unsigned long outside)
+{
+	char buf[64], *p = buf;
+
+	p = put_uint(p, inside);
+	*p++ = ' ';
+	p = put_uint(p, outside);
+	p = put(p, " 1\n");
+	return write_file(path, buf, (size_t)(p - buf));
+}
+
+__attribute__((no_sanitize_address))
+static long setup_userns(const struct spawn_ctx *c)
+{
+	bool root = c->o.flags & TIMENS_SPAWN_USERNS_ROOT;
+	long r;
+
+	r = write_map("/proc/self/uid_map", root ? 0 : c->uid, c->uid);
+	if (r == 0)
+		r = write_file("/proc/self/setgroups", "deny\n", 5);
+	if (r == 0)
+		r = write_map("/proc/self/gid_map", root ? 0 : c->gid, c->gid);
+	return r;
+}
+
+__attribute__((no_sanitize_address))
+static long apply_file_actions(const struct spawn_ctx *c)
+{
+	const struct timens_file_action *fa = c->o.file_actions;
+	size_t i;
+	long r;
+
+	for (i = 0; i < c->o.n_file_actions; i++, fa++) {
+		switch (fa->type) {
+		case TIMENS_FA_DUP2:
+			if (fa->src_fd == fa->fd) {
+				/* dup2 to itself: keep it across exec. */
+				r = raw_syscall(SYS_fcntl, fa->fd, F_SETFD, 0);
+			} else {
+				r = raw_syscall(SYS_dup2, fa->src_fd, fa->fd);
+			}
+			break;
+		case TIMENS_FA_CLOSE:
+			r = raw_syscall(SYS_close, fa->fd);
+			break;
+		case TIMENS_FA_OPEN:
+			r = raw_syscall(SYS_openat, AT_FDCWD, fa->path, fa->oflag, fa->mode);
+			if (r >= 0 && r != fa->fd) {
+				long fd = r;
+
+				r = raw_syscall(SYS_dup2, fd, fa->fd);
+				raw_syscall(SYS_close, fd);
+			}
+			break;
+		default:
+			r = -EINVAL;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* execvp()'s rules: go on past ENOENT-like errors, remember EACCES. */
+__attribute__((no_sanitize_address))
+static long exec_search(const struct spawn_ctx *c)
+{
+	const char *p = c->search, *end;
+	size_t flen = str_len(c->path);
+	char buf[PATH_MAX];
+	bool eacces = false;
+	long r = -ENOENT;
+
+	if (flen == 0)
+		return -ENOENT;
+	for (;; p = end + 1) {
+		size_t dlen;
+
+		for (end = p; *end && *end != ':'; end++)
+			;
+		dlen = (size_t)(end - p);
+		if (dlen + 1 + flen + 1 <= sizeof(buf)) {
+			char *q = buf;
+
+			if (dlen == 0) {
+				*q++ = '.';
+			} else {
+				__builtin_memcpy(q, p, dlen);
+				q += dlen;
+			}
+			*q++ = '/';
+			__builtin_memcpy(q, c->path, flen + 1);
+			r = raw_syscall(SYS_execve, buf, c->argv, c->envp);
+			switch (r) {
+			case -EACCES:
+				eacces = true;
+				/* fall through */
+			case -ENOENT:
+			case -ENOTDIR:
+			case -ESTALE:
+			case -ENODEV:
+			case -ETIMEDOUT:
+				break;
+			default:
+				return r;
+			}
+		} else {
+			r = -ENAMETOOLONG;
+		}
+		if (!*end)
+			break;
+	}
+	return eacces ? -EACCES : r;
+}
+
+__attribute__((no_sanitize_address))
+static void spawn_child(void *arg)
+{
+	struct spawn_ctx *c = arg;
+	long r = 0;
+	int sig;
+
+	if (c->unshare_flags)
+		r = raw_syscall(SYS_unshare, c->unshare_flags);
+	if (r == 0 && (c->o.flags & (TIMENS_SPAWN_USERNS | TIMENS_SPAWN_USERNS_ROOT)))
+		r = setup_userns(c);
+	if (r == 0 && c->unshare_flags)
+		r = timens__write_offsets_raw((pid_t)raw_syscall(SYS_gettid, 0), &c->offset);
+	if (r == 0)
+		r = apply_file_actions(c);
+	if (r == 0 && (c->o.flags & TIMENS_SPAWN_SETSID))
+		r = raw_syscall(SYS_setsid, 0) < 0 ? -EPERM : 0;
+	if (r == 0 && (c->o.flags & TIMENS_SPAWN_SETSIGDEF)) {
+		struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { 0 };
+
+		for (sig = 1; sig < 65 && r == 0; sig++)
+			if (sigismember(c->o.sigdefault, sig) == 1 && sig != SIGKILL && sig != SIGSTOP)
+				r = raw_syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+	}
+	if (r == 0) {
+		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &c->mask, NULL, 8);
+		if (c->o.flags & TIMENS_SPAWN_SEARCH_PATH && !__builtin_strchr(c->path, '/'))
+			r = exec_search(c);
+		else
+			r = raw_syscall(SYS_execve, c->path, c->argv, c->envp);
+	}
+	if (c->err_fd >= 0)
+		raw_syscall(SYS_write, c->err_fd, &r, sizeof(r));
+	else
+		c->err = r;
+	raw_syscall(SYS_exit, 127);
+}
+
+/* ---- In the caller ---- */
+
+static int copy_opts(struct timens_spawn_opts *dst, const struct timens_spawn_opts *src)
+{
+	size_t sz, i;
+
+	memset(dst, 0, sizeof(*dst));
+	if (!src)
+		return 0;
+	sz = src->sz;
+	if (sz < sizeof(src->sz))
+		return -EINVAL;
+	if (sz > sizeof(*dst)) {
+		for (i = sizeof(*dst); i < sz; i++)
+			if (((const char *)src)[i])
+				return -E2BIG;
+		sz = sizeof(*dst);
+	}
+	memcpy(dst, src, sz);
+	if (dst->flags & ~(uint64_t)KNOWN_FLAGS)
+		return -EINVAL;
+	if ((dst->flags & TIMENS_SPAWN_USERNS) && (dst->flags & TIMENS_SPAWN_USERNS_ROOT))
+		return -EINVAL;
+	if ((dst->flags & TIMENS_SPAWN_SETSIGMASK) && !dst->sigmask)
+		return -EINVAL;
+	if ((dst->flags & TIMENS_SPAWN_SETSIGDEF) && !dst->sigdefault)
+		return -EINVAL;
+	if (dst->n_file_actions && !dst->file_actions)
+		return -EINVAL;
+	for (i = 0; i < dst->n_file_actions; i++) {
+		const struct timens_file_action *fa = &dst->file_actions[i];
+
+		if (fa->type < TIMENS_FA_DUP2 || fa->type > TIMENS_FA_OPEN)
+			return -EINVAL;
+		if (fa->fd < 0 || (fa->type == TIMENS_FA_DUP2 && fa->src_fd < 0))
+			return -EBADF;
+		if (fa->type == TIMENS_FA_OPEN && !fa->path)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static uint64_t sigset_word(const sigset_t *set)
+{
+	uint64_t w = 0;
+	int sig;
+
+	for (sig = 1; sig < 65; sig++)
+		if (sigismember(set, sig) == 1)
+			w |= 1ULL << (sig - 1);
+	return w;
+}
+
+/* The largest fd the file actions name, so the error pipe can stay clear. */
+static int max_action_fd(const struct spawn_ctx *c)
+{
+	int m = 2;
+	size_t i;
+
+	for (i = 0; i < c->o.n_file_actions; i++) {
+		if (c->o.file_actions[i].fd > m)
+			m = c->o.file_actions[i].fd;
+		if (c->o.file_actions[i].src_fd > m)
+			m = c->o.file_actions[i].src_fd;
+	}
+	return m;
+}
+
+static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
+{
+	struct timens_clone_args a = {
+		.flags = CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND,
+		.exit_signal = SIGCHLD,
+		.stack_size = CHILD_STACK_SIZE,
+	};
+	size_t size = TIMENS_CLONE_ARGS_SIZE_VER2;
+	uint64_t all = ~0ULL, old;
+	void *stack;
+	long r;
+
+	stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	if (stack == MAP_FAILED)
+		return -errno;
+	a.stack = (uint64_t)(uintptr_t)stack;
+	if (pidfd) {
+		a.flags |= CLONE_PIDFD;
+		a.pidfd = (uint64_t)(uintptr_t)pidfd;
+	}
+	if (native) {
+		/* The kernel makes the namespace (and the user namespace). */
+		a.flags |= CLONE_NEWTIME | (c->unshare_flags & CLONE_NEWUSER);
+		a.timens_offset = (uint64_t)(uintptr_t)&c->offset;
+		size = TIMENS_CLONE_ARGS_SIZE_VER3;
+		c->unshare_flags = 0;
+	}
+	c->err_fd = -1;
+	c->err = 0;
+	/* The child starts with every signal blocked and sets its own mask. */
+	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+	if (!(c->o.flags & TIMENS_SPAWN_SETSIGMASK))
+		c->mask = old;
+	r = timens__clone3_run(&a, size, spawn_child, c);
+	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
+	munmap(stack, CHILD_STACK_SIZE);
+	if (r > 0 && c->err) {
+		waitpid((pid_t)r, NULL, 0);
+		if (pidfd)
+			close(*pidfd);
+		return c->err;
+	}
+	return r;
+}
+
+static long spawn_fork(struct spawn_ctx *c, int *pidfd)
+{
+	struct timens_clone_args a = {
+		.flags = CLONE_NEWTIME | CLONE_CLEAR_SIGHAND | (c->unshare_flags & CLONE_NEWUSER),
+		.exit_signal = SIGCHLD,
+		.timens_offset = (uint64_t)(uintptr_t)&c->offset,
+	};
+	int p[2], low = max_action_fd(c) + 1;
+	long err = 0;
+	ssize_t n;
+	pid_t pid;
+	sigset_t cur;
+
+	if (pidfd) {
+		a.flags |= CLONE_PIDFD;
+		a.pidfd = (uint64_t)(uintptr_t)pidfd;
+	}
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	if (p[1] < low) {
+		int fd = fcntl(p[1], F_DUPFD_CLOEXEC, low);
+
+		if (fd < 0) {
+			err = -errno;
+			close(p[0]);
+			close(p[1]);
+			return err;
+		}
+		close(p[1]);
+		p[1] = fd;
+	}
+	if (!(c->o.flags & TIMENS_SPAWN_SETSIGMASK)) {
+		pthread_sigmask(SIG_SETMASK, NULL, &cur);
+		c->mask = sigset_word(&cur);
+	}
+	c->err_fd = p[1];
+	c->unshare_flags = 0;		/* timens_clone3 does it */
+	pid = timens_clone3(&a, sizeof(a));
+	if (pid == 0)
+		spawn_child(c);
+	err = pid < 0 ? -errno : 0;
+	close(p[1]);
+	if (pid > 0) {
+		do
+			n = read(p[0], &err, sizeof(err));
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(err))
+			err = 0;
+		if (err) {
+			waitpid(pid, NULL, 0);
+			if (pidfd)
+				close(*pidfd);
+		}
+	}
+	close(p[0]);
+	return err ? err : pid;
+}
+
+TIMENS_EXPORT int timens_spawn(pid_t *pid, const char *path, char *const argv[],
+			       char *const envp[], const struct timens_spawn_opts *opts)
+{
+	const struct timens_probe *probe = timens__probe();
+	extern char **environ;
+	struct spawn_ctx c;
+	int pidfd = -1, *want_pidfd;
+	long r;
+	bool userns;
+
+	timens__set_last_path(TIMENS_PATH_NONE);
+	memset(&c, 0, sizeof(c));
+	r = copy_opts(&c.o, opts);
+	if (r == 0 && (!path || !argv))
+		r = -EINVAL;
+	if (r == 0 && !(probe->features & TIMENS_FEATURE_TIME_NS))
+		r = -EOPNOTSUPP;
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	userns = c.o.flags & (TIMENS_SPAWN_USERNS | TIMENS_SPAWN_USERNS_ROOT);
+	c.path = path;
+	c.argv = argv;
+	c.envp = envp ? envp : environ;
+	c.search = getenv("PATH");
+	if (!c.search)
+		c.search = DEFAULT_PATH;
+	if (c.o.offset)
+		c.offset = *c.o.offset;
+	if (c.o.flags & TIMENS_SPAWN_SETSIGMASK)
+		c.mask = sigset_word(c.o.sigmask);
+	c.uid = geteuid();
+	c.gid = getegid();
+	c.unshare_flags = CLONE_NEWTIME | (userns ? CLONE_NEWUSER : 0);
+	want_pidfd = c.o.pidfd ? &pidfd : NULL;
+
+	if ((probe->features & TIMENS_FEATURE_EXEC_SWITCH) &&
+	    probe->force != TIMENS_PATH_SPAWN_FORK) {
+		r = spawn_vfork(&c, want_pidfd,
+				probe->features & TIMENS_FEATURE_NATIVE_OFFSET);
+		timens__set_last_path(r > 0 ? TIMENS_PATH_SPAWN_VFORK : TIMENS_PATH_NONE);
+	} else {
+		r = spawn_fork(&c, want_pidfd);
+		timens__set_last_path(r > 0 ? TIMENS_PATH_SPAWN_FORK : TIMENS_PATH_NONE);
+	}
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	if (pid)
+		*pid = (pid_t)r;
+	if (c.o.pidfd)
+		*c.o.pidfd = pidfd;
+	return 0;
+}
