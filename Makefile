@@ -70,7 +70,20 @@ BENCH_PROGS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 MAN3 := $(wildcard man/*.3)
 MAN1 := $(wildcard man/*.1)
 
-.PHONY: all lib cli tests check test-static install uninstall clean bench kernel-check
+.PHONY: all lib cli tests check test-static install uninstall clean bench kernel-check deps
+
+# Debian packages the build and the tests use; `make deps` installs the
+# missing ones (as root, or through sudo).
+DEPS := gcc make perl util-linux python3 pkg-config procps
+
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing:" $$missing; \
+		$$sudo apt-get update -qq && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 .DEFAULT_GOAL := all
 
 all: lib cli
