@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# build-guest.sh KIND TREE OUT.cpio.gz
+#
+# Build the initramfs of one guest: a static /init (guest/init.c), the
+# static test programs for KIND, and /plan, which tells /init what to run.
+#   patched  the new clone3_timens selftest, the clone3 and timens selftests
+#            of TREE, libtimens's tests (native path expected), the benchmark
+#   vanilla  the same kernel selftests, for comparison (no libtimens tests)
+#   old      libtimens's tests only (fallback paths)
+# libtimens's programs come from $TIMENS_TEST_STATIC (default
+# build/test-static of the project, made by `make test-static`).
+. "$(dirname "$0")/lib.sh"
+
+kind=$1 tree=$2 out=$3
+libtests=${TIMENS_TEST_STATIC:-$TOPDIR/build/test-static}
+work=$CACHE/guest/$kind
+rm -rf "$work"
+mkdir -p "$work/bin" "$work/clone3" "$work/timens" "$work/lib"
+cc_static() { gcc -static -O2 -g -isystem "$tree/usr/include" "$@"; }
+
+plan=$work/plan
+: > "$plan"
+# plan NAME FLAGS ENV PATH [ARGS...]
+plan() {
+	local name=$1 flags=$2 env=$3
+	shift 3
+	printf '%s\t%s\t%s\t%s\n' "$name" "$flags" "$env" "$*" >> "$plan"
+}
+
+gcc -static -O2 -Wall -Werror -o "$work/init" "$KDIR/guest/init.c"
+
+if [ "$kind" != old ]; then
+	st=$tree/tools/testing/selftests
+	# clone3_timens is in the patched tree only; the vanilla guest runs the
+	# patched tree's copy to show that it skips cleanly there.
+	src_timens=$CACHE/trees/6.12-patched/tools/testing/selftests/clone3
+	cc_static -std=gnu99 -I "$st/clone3" -o "$work/clone3/clone3_timens" \
+		"$src_timens/clone3_timens.c" -lcap
+	if [ "$kind" = patched ]; then
+		plan clone3_timens strict - /clone3/clone3_timens
+	else
+		plan clone3_timens - - /clone3/clone3_timens
+	fi
+	for t in clone3 clone3_clear_sighand clone3_set_tid \
+		 clone3_cap_checkpoint_restore; do
+		cc_static -std=gnu99 -o "$work/clone3/$t" "$st/clone3/$t.c" -lcap
+		plan "$t" - - "/clone3/$t"
+	done
+	# clone3_cap_checkpoint_restore pokes at libcap's private cap_t layout,
+	# which changed in libcap 2.x; this copy sets CAP_CHECKPOINT_RESTORE
+	# through the libcap API instead, so the kernel side is still tested.
+	sed -e 's/{ CAP_SETUID, CAP_SETGID }/{ CAP_SETUID, CAP_SETGID, 40 }/' \
+	    -e 's/cap_set_flag(caps, \(CAP_[A-Z]*\), 2,/cap_set_flag(caps, \1, 3,/' \
+	    -e '/cap->data\[1\]/d' \
+		"$st/clone3/clone3_cap_checkpoint_restore.c" > "$work/ccr-libcap.c"
+	cc_static -std=gnu99 -I "$st/clone3" -o "$work/clone3/ccr-libcap" \
+		"$work/ccr-libcap.c" -lcap
+	plan clone3_cap_checkpoint_restore.libcap-api - - /clone3/ccr-libcap
+	for t in timens timerfd timer clock_nanosleep procfs exec futex \
+		 vfork_exec; do
+		cc_static -Wall -Werror -pthread -o "$work/timens/$t" \
+			"$st/timens/$t.c" -lrt -ldl
+		plan "timens/$t" - - "/timens/$t"
+	done
+fi
+
+if [ "$kind" != vanilla ]; then
+	[ -f "$libtests/LIST" ] ||
+		die "$libtests/LIST missing: run 'make test-static' at the top"
+	env=TIMENS_TEST_STRICT=1
+	[ "$kind" = patched ] && env=$env,TIMENS_EXPECT_PATH=native
+	while read -r t; do
+		[ -n "$t" ] || continue
+		cp "$libtests/$t" "$work/lib/$t"
+		plan "lib/$t" strict "$env" "/lib/$t"
+	done < "$libtests/LIST"
+	if [ "$kind" = patched ] && [ -f "$libtests/BENCH" ] &&
+	   grep -qx bench-clone3 "$libtests/BENCH"; then
+		cp "$libtests/bench-clone3" "$work/lib/bench-clone3"
+		plan bench-clone3 - - /lib/bench-clone3 --quick
+	fi
+fi
+
+list=$work/cpio.list
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "nod /dev/null 0666 0 0 c 1 3"
+	for d in proc sys tmp etc bin; do echo "dir /$d 0755 0 0"; done
+	echo "file /init $work/init 0755 0 0"
+	echo "file /plan $plan 0644 0 0"
+	printf 'root:x:0:0:root:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/tmp:/bin/false\n' \
+		> "$work/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' > "$work/group"
+	echo "file /etc/passwd $work/passwd 0644 0 0"
+	echo "file /etc/group $work/group 0644 0 0"
+	for d in clone3 timens lib; do
+		[ -n "$(ls "$work/$d")" ] || continue
+		echo "dir /$d 0755 0 0"
+		for f in "$work/$d"/*; do
+			echo "file /$d/$(basename "$f") $f 0755 0 0"
+		done
+	done
+} > "$list"
+"$tree/usr/gen_init_cpio" "$list" | gzip -1 > "$out"
+say "$kind guest: $(grep -c . "$plan") programs, $(du -h "$out" | cut -f1)"

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings of the kernel harness scripts; sourced, not run.
+
+set -euo pipefail
+
+KDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOPDIR=$(cd "$KDIR/.." && pwd)
+CACHE=${TIMENS_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/timens-kernel}
+JOBS=${JOBS:-2}
+LOG=${TIMENS_KERNEL_LOG:-$KDIR/out/check.log}
+TIMES=${TIMENS_KERNEL_TIMES:-$KDIR/out/times.txt}
+
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# Reproducible build identity: keeps init/version.c cacheable too.
+export KBUILD_BUILD_USER=timens KBUILD_BUILD_HOST=timens
+export KBUILD_BUILD_TIMESTAMP="2026-01-01 00:00:00"
+
+mkdir -p "$CACHE" "$(dirname "$LOG")"
+
+say() { printf '%s\n' "$*" >&2; }
+die() { printf 'kernel-check: %s\n' "$*" >&2; exit 1; }
+
+# stage NAME CMD...: run CMD, record how long it took.
+stage() {
+	local name=$1 start end rc=0
+	shift
+	start=$(date +%s)
+	say "== $name"
+	"$@" || rc=$?
+	end=$(date +%s)
+	printf '%-34s %5ss%s\n' "$name" "$((end - start))" \
+		"$([ $rc = 0 ] || echo "  FAILED ($rc)")" >> "$TIMES"
+	say "== $name: $((end - start)) s$([ $rc = 0 ] || echo ", FAILED ($rc)")"
+	return $rc
+}
