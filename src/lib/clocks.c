@@ -60,7 +60,7 @@ static int shift(int64_t v, int64_t from, int64_t to, int64_t *out)
 TIMENS_EXPORT int timens_read_clocks(pid_t pid, struct timens_clocks *clocks)
 {
 	struct timens_info own, target;
-	struct timens_clocks now;
+	struct timens_clocks now, out;
 
 	if (pid < 0 || !clocks) {
 		errno = EINVAL;
@@ -79,10 +79,11 @@ TIMENS_EXPORT int timens_read_clocks(pid_t pid, struct timens_clocks *clocks)
 	}
 	if (read_own(&now) < 0 ||
 	    shift(now.monotonic_ns, own.offset.monotonic_offset_ns,
-		  target.offset.monotonic_offset_ns, &clocks->monotonic_ns) < 0 ||
+		  target.offset.monotonic_offset_ns, &out.monotonic_ns) < 0 ||
 	    shift(now.boottime_ns, own.offset.boottime_offset_ns,
-		  target.offset.boottime_offset_ns, &clocks->boottime_ns) < 0)
+		  target.offset.boottime_offset_ns, &out.boottime_ns) < 0)
 		return -1;
+	*clocks = out;
 	return 0;
 }
 
