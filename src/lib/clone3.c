@@ -306,7 +306,7 @@ uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size)
 			return PREPARE_PASSTHROUGH;
 	}
 	probe = timens__probe();
-	if (probe->features & TIMENS_FEATURE_NATIVE_OFFSET) {
+	if ((probe->features & TIMENS_FEATURE_NATIVE_OFFSET) && probe->force == TIMENS_PATH_NONE) {
 		last_path = TIMENS_PATH_NATIVE;
 		return PREPARE_PASSTHROUGH;
 	}

@@ -21,6 +21,14 @@ struct timens_probe {
 	enum timens_path force;
 };
 
+/*
+ * Benchmarks and tests linked with the static library may force a path:
+ * TIMENS_PATH_KERNEL means "any emulated path" (no native), INPLACE or
+ * HELPER_THREAD that path where it is possible, SPAWN_FORK the fork path
+ * of timens_spawn().  Not thread-safe; call before starting threads.
+ */
+void timens__force_path(enum timens_path path);
+
 /* Detected once per process; never fails (an unknown is "absent"). */
 const struct timens_probe *timens__probe(void);
 

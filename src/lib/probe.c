@@ -71,6 +71,8 @@ static enum timens_path parse_force(void)
 
 	if (!s || !*s || !strcmp(s, "auto"))
 		return TIMENS_PATH_NONE;
+	if (!strcmp(s, "emulate"))
+		return TIMENS_PATH_KERNEL;
 	if (!strcmp(s, "inplace"))
 		return TIMENS_PATH_INPLACE;
 	if (!strcmp(s, "helper"))
@@ -115,6 +117,12 @@ static void probe_run(void)
 			f |= TIMENS_FEATURE_NATIVE_OFFSET;
 	}
 	probe.features = f;
+}
+
+void timens__force_path(enum timens_path path)
+{
+	timens__probe();
+	probe.force = path;
 }
 
 const struct timens_probe *timens__probe(void)

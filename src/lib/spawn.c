@@ -467,7 +467,8 @@ TIMENS_EXPORT int timens_spawn(pid_t *pid, const char *path, char *const argv[],
 	if ((probe->features & TIMENS_FEATURE_EXEC_SWITCH) &&
 	    probe->force != TIMENS_PATH_SPAWN_FORK) {
 		r = spawn_vfork(&c, want_pidfd,
-				probe->features & TIMENS_FEATURE_NATIVE_OFFSET);
+				(probe->features & TIMENS_FEATURE_NATIVE_OFFSET) &&
+				probe->force == TIMENS_PATH_NONE);
 		timens__set_last_path(r > 0 ? TIMENS_PATH_SPAWN_VFORK : TIMENS_PATH_NONE);
 	} else {
 		r = spawn_fork(&c, want_pidfd);
