@@ -88,7 +88,10 @@ static int open_task_dirs(pid_t pid, struct task_dirs *d)
 			snprintf(path, sizeof(path), "/proc/%d", (int)tid);
 		d->off_dir = open_dir(path);
 		if (d->off_dir < 0) {
+			int err = errno;
+
 			close_dirs(d);
+			errno = err;
 			return -1;
 		}
 		return 0;
