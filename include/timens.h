@@ -228,6 +228,30 @@ int timens_read_clocks(pid_t pid, struct timens_clocks *clocks);
 int timens_offset_for_clocks(const struct timens_clocks *clocks,
 			     struct timens_offset *offset);
 
+/* The clocks, now, of a namespace with offsets OFFSET (it need not exist). */
+int timens_clocks_at_offset(const struct timens_offset *offset,
+			    struct timens_clocks *clocks);
+
+/* ---- Saved clocks: timens_save_clocks(3) ---- */
+
+#define TIMENS_BOOT_ID_LEN 36
+
+struct timens_saved_clocks {
+	struct timens_clocks clocks;	/* the namespace's clocks when saved */
+	int64_t realtime_ns;		/* CLOCK_REALTIME when saved */
+	char boot_id[TIMENS_BOOT_ID_LEN + 1]; /* the boot they were saved in */
+	int same_boot;			/* load: 1 this boot, 0 another, -1 unknown */
+};
+
+/*
+ * Write CLOCKS to PATH atomically (a temporary file in the same folder,
+ * fsync, rename): PATH holds the old contents or the new, never a part.
+ */
+int timens_save_clocks(const char *path, const struct timens_clocks *clocks);
+
+/* Read and check a file written by timens_save_clocks(). */
+int timens_load_clocks(const char *path, struct timens_saved_clocks *saved);
+
 #ifdef __cplusplus
 }
 #endif
