@@ -27,7 +27,7 @@ enum method { POSIX_SPAWN, TIMENS_SPAWN, TIMENS_SPAWN_FORK, FORK_EXEC, NMETHODS 
 static const char *const method_name[NMETHODS] = {
 	"posix_spawn true",
 	"timens_spawn +1d true",
-	"timens_spawn +1d true, fork path",
+	"timens_spawn +1d true (fork path)",
 	"fork + exec true",
 };
 
