@@ -23,8 +23,8 @@ static _Noreturn void explain_enter_error(pid_t pid)
 		cli_errx(EXIT_TIMENS, "no such process: %d", (int)pid);
 	case EPERM:
 		cli_errx(EXIT_TIMENS, "joining the time namespace of process %d needs "
-			 "CAP_SYS_ADMIN over the user namespace that owns it; run as root",
-			 (int)pid);
+			 "CAP_SYS_ADMIN over the user namespace that owns it%s",
+			 (int)pid, geteuid() ? "; run as root" : "");
 	case EACCES:
 		cli_err(EXIT_TIMENS, "cannot open the time namespace of process %d "
 			"(only its owner or root may)", (int)pid);

@@ -1,0 +1,148 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# show, list and enter against namespaces made by another tool (util-linux
+# unshare), and every --json output through a real JSON parser.
+. "$(dirname "$0")/cli/tap.sh"
+require_binary
+require_root
+require_time_ns
+unshare --help 2>/dev/null | grep -q -- --boottime ||
+	skip_all "util-linux unshare without --monotonic/--boottime"
+
+# A process in a namespace with monotonic +1234 s and boottime +5678 s.
+unshare --fork --time --monotonic 1234 --boottime 5678 sleep 60 &
+holder=$!
+cleanup_pids="$holder"
+pid=
+i=0
+while [ -z "$pid" ] && [ $i -lt 100 ]; do
+	pid=$(pgrep -P "$holder" sleep)
+	[ -n "$pid" ] || sleep 0.05
+	i=$((i + 1))
+done
+[ -n "$pid" ] || { echo "Bail out! unshare did not start sleep"; exit 1; }
+cleanup_pids="$pid $holder"
+ino=$(stat -L -c %i "/proc/$pid/ns/time")
+diag "sleep is $pid in time namespace $ino; unshare is $holder"
+
+plan 27
+
+# show PID
+"$T" show "$pid" >"$scratch/show"
+ok $? "show PID exits 0"
+grep -q "^monotonic offset: *20m34s (1234000000000 ns)" "$scratch/show" &&
+	grep -q "^boottime offset: *1h34m38s (5678000000000 ns)" "$scratch/show"
+ok $? "show PID reports the offsets util-linux gave"
+grep -q "^time namespace: *$ino " "$scratch/show"
+ok $? "show PID reports its namespace inode"
+"$T" show --json "$pid" >"$scratch/json"
+json_valid <"$scratch/json"
+ok $? "show --json PID is valid JSON"
+is "$(json_get "d['offsets']['monotonic_ns'], d['offsets']['boottime_ns']" <"$scratch/json")" \
+	"(1234000000000, 5678000000000)" "show --json: offsets in nanoseconds"
+is "$(json_get "d['offsets']['monotonic'], d['offsets']['boottime']" <"$scratch/json")" \
+	"('20m34s', '1h34m38s')" "show --json: offsets as text"
+is "$(json_get "d['pid'], d['time_ns']['ino']" <"$scratch/json")" "($pid, $ino)" \
+	"show --json: pid and namespace inode"
+up=$(cut -d' ' -f1 /proc/uptime)
+boot=$(json_get "d['clocks']['boottime_ns']" <"$scratch/json")
+own_boot=$("$T" show --json | json_get "d['offsets']['boottime_ns']")
+d=$(echo "$boot $up $own_boot" | awk '{ printf "%d", $1 / 1e9 - $2 + $3 / 1e9 }')
+[ "$d" -ge 5677 ] && [ "$d" -le 5679 ]
+ok $? "show --json: its boottime clock reads 5678 s more than ours (+$d s)"
+
+# The unshare process made the namespace but stays outside it.
+"$T" show --json "$holder" >"$scratch/json"
+is "$(json_get "d['time_for_children_ns']['ino'], d['offsets_for_children']['boottime_ns']" \
+	<"$scratch/json")" "($ino, 5678000000000)" \
+	"show: the creator's time_for_children is that namespace"
+self_json=$("$T" show --json)
+echo "$self_json" | json_valid
+ok $? "show --json (itself) is valid JSON"
+is "$(echo "$self_json" | json_get "d['time_ns']['ino']")" \
+	"$(stat -L -c %i /proc/self/ns/time)" "show without PID: its own (our) namespace"
+"$T" show 2147483647 2>"$scratch/err"
+is $? 125 "show of a missing process: 125"
+grep -q "no such process" "$scratch/err"
+ok $? "and says so ($(cat "$scratch/err"))"
+
+# list
+"$T" list >"$scratch/list"
+ok $? "list exits 0"
+grep -Eq "^ *$ino +1 +$pid +20m34s +1h34m38s +sleep 60$" "$scratch/list"
+ok $? "list shows the namespace, its one process, offsets and command"
+"$T" list --json >"$scratch/json"
+json_valid <"$scratch/json"
+ok $? "list --json is valid JSON"
+is "$(json_get "[(n['processes'], n['pid'], n['command'], n['offsets']['boottime_ns']) for n in d['namespaces'] if n['ns']['ino'] == $ino]" \
+	<"$scratch/json")" "[(1, $pid, 'sleep 60', 5678000000000)]" \
+	"list --json: the namespace made by unshare"
+is "$(json_get "len([n for n in d['namespaces'] if n['ns']['ino'] == $(stat -L -c %i /proc/self/ns/time)])" \
+	<"$scratch/json")" 1 "list --json: our own namespace too"
+
+# unshare --time without a fork: on 6.2+ the exec of sleep moves it in.
+rm -f "$scratch/ready"
+unshare --time --boottime 4242 sh -c 'echo >"$1"; exec sleep 60' sh "$scratch/ready" &
+execd=$!
+cleanup_pids="$cleanup_pids $execd"
+i=0
+while [ ! -e "$scratch/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.1
+eino=$(stat -L -c %i "/proc/$execd/ns/time")
+"$T" list --json | json_get "[n['offsets']['boottime_ns'] for n in d['namespaces'] if n['ns']['ino'] == $eino]" >"$scratch/out"
+is "$(cat "$scratch/out")" "[4242000000000]" "list: the namespace of unshare --time without --fork"
+
+# A namespace nobody has entered yet: a process that unshared and set the
+# offsets but has neither forked nor exec'd holds it as time_for_children.
+rm -f "$scratch/ready"
+"$PY" -c '
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.unshare(0x80) != 0:
+    sys.exit(1)
+with open("/proc/self/timens_offsets", "w") as f:
+    f.write("boottime 4343 0\n")
+open(sys.argv[1], "w").close()
+time.sleep(60)
+' "$scratch/ready" &
+pending=$!
+cleanup_pids="$cleanup_pids $pending"
+i=0
+while [ ! -e "$scratch/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+pino=$(stat -L -c %i "/proc/$pending/ns/time_for_children")
+"$T" list --json | json_get "[(n['processes'], n['pid'], n['offsets']['boottime_ns']) for n in d['namespaces'] if n['ns']['ino'] == $pino]" >"$scratch/out"
+is "$(cat "$scratch/out")" "[(0, $pending, 4343000000000)]" \
+	"list: a namespace not entered yet, with no processes, its holder and offsets"
+
+# Command lines are bytes: quotes, backslashes, tabs and invalid UTF-8
+# must still give valid JSON.
+arg=$(printf 'q"b\\c\tx\377')
+"$T" run -b 3s -- sh -c 'sleep 60; :' "$arg" &
+weird=$!
+cleanup_pids="$cleanup_pids $weird"
+sleep 0.3
+wino=$(stat -L -c %i "/proc/$weird/ns/time")
+"$T" list --json >"$scratch/json"
+is "$(json_get "[n['command'] for n in d['namespaces'] if n['ns']['ino'] == $wino][0].endswith('q\"b\\\\c\\tx\\ufffd')" <"$scratch/json")" \
+	True "list --json: a command line with quotes, tabs and invalid UTF-8 is escaped"
+
+# enter PID
+got=$("$T" enter "$pid" -- readlink /proc/self/ns/time)
+is "$got" "time:[$ino]" "enter PID: COMMAND runs in PID's namespace"
+got=$("$T" enter "$pid" cut -d' ' -f1 /proc/uptime)
+d=$(echo "$got $up $own_boot" | awk '{ printf "%d", $1 - $2 + $3 / 1e9 }')
+[ "$d" -ge 5677 ] && [ "$d" -le 5680 ]
+ok $? "enter PID: /proc/uptime inside reads 5678 s more (+$d s)"
+got=$("$T" enter "$pid" -- "$PY" -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
+mono=$("$PY" -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
+own_mono=$("$T" show --json | json_get "d['offsets']['monotonic_ns']")
+d=$(echo "$got $mono $own_mono" | awk '{ printf "%d", ($1 - $2 + $3) / 1e9 }')
+[ "$d" -ge 1232 ] && [ "$d" -le 1234 ]
+ok $? "enter PID: CLOCK_MONOTONIC through the vDSO reads 1234 s more (+$d s)"
+"$T" enter "$pid" -- sh -c 'exit 5'
+is $? 5 "enter: COMMAND's exit status"
+"$T" enter "$pid" -- timens-no-such-command 2>/dev/null
+is $? 127 "enter: a command not found exits 127"
+"$T" enter 2147483647 -- true 2>/dev/null
+is $? 125 "enter: a missing process exits 125"
+done_testing

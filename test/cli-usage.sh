@@ -1,0 +1,54 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The tool's interface: --help, --version, and usage errors that exit 125
+# with one line plus a pointer to --help.
+. "$(dirname "$0")/cli/tap.sh"
+require_binary
+
+# usage_error DESCRIPTION ARGS...: exit 125, two lines, the second the hint.
+usage_error() {
+	what=$1
+	shift
+	"$T" "$@" >"$scratch/out" 2>"$scratch/err"
+	rc=$?
+	lines=$(wc -l <"$scratch/err")
+	hint=$(sed -n 2p "$scratch/err")
+	first=$(sed -n 1p "$scratch/err")
+	[ "$rc" = 125 ] && [ "$lines" = 2 ] && [ ! -s "$scratch/out" ] &&
+		[ "$hint" = "Try 'timens --help' for more information." ] &&
+		case $first in timens:*) true;; *) false;; esac
+	ok $? "$what: exit 125 and one line ($rc: $first)"
+}
+
+plan 23
+"$T" --help >"$scratch/out" 2>&1
+ok $? "--help exits 0"
+for sub in run show list enter probe; do
+	grep -q "timens $sub" "$scratch/out" || break
+done
+ok $? "--help names every subcommand"
+v=$("$T" --version)
+is "$v" "timens 0.1.0" "--version"
+"$T" run --help | grep -q -- "--uptime"
+ok $? "run --help describes run's options"
+
+usage_error "no subcommand"
+usage_error "unknown subcommand" frobnicate
+usage_error "unknown global option" --frobnicate
+usage_error "run without a command" run
+usage_error "run with only options" run -b 1d
+usage_error "run with an unknown long option" run --frobnicate -- true
+usage_error "run with an unknown short option" run -x true
+usage_error "run -m without its value" run -m
+usage_error "a bad offset" run -b 1x -- true
+usage_error "an offset with units out of order" run -b 5m1h -- true
+usage_error "an offset finer than a nanosecond" run -b 0.0000000001 -- true
+usage_error "an offset beyond 64-bit nanoseconds" run -b 107000w -- true
+usage_error "--boottime with --uptime" run -b 1 --uptime 2 -- true
+usage_error "--monotonic with --monotonic-value" run -m 1 --monotonic-value 2 -- true
+usage_error "a negative --uptime" run --uptime -5 -- true
+usage_error "show with a bad PID" show 12x
+usage_error "show with two PIDs" show 1 2
+usage_error "enter without a command" enter 1
+usage_error "list with an argument" list extra
+done_testing
