@@ -124,16 +124,17 @@ static void report(struct cycle_result *r, int n, const char *what)
 	}
 }
 
+static char tmp_dir[] = "/tmp/timens-cont-XXXXXX";
+
 static char *tmp_file(const char *name)
 {
-	static char dir[] = "/tmp/timens-cont-XXXXXX";
 	static int made;
 	char *p;
 
-	if (!made && !mkdtemp(dir))
+	if (!made && !mkdtemp(tmp_dir))
 		tap_bail("mkdtemp");
 	made = 1;
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
+	if (asprintf(&p, "%s/%s", tmp_dir, name) < 0)
 		tap_bail("asprintf");
 	return p;
 }
@@ -181,6 +182,7 @@ static void bad_files(void)
 	};
 	struct timens_saved_clocks s;
 	char *path = tmp_file("bad"), big[5000], good[512];
+
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -215,6 +217,7 @@ static void bad_files(void)
 		       "save of a negative clock: EINVAL");
 	}
 	unlink(path);
+	free(path);
 }
 
 /* SIGKILL a saver at random moments: the file is always whole. */
@@ -250,11 +253,13 @@ static void crash_during_save(void)
 	tap_ok(bad == 0, "%d saves killed at random moments: the file was always one whole save (%d not)",
 	       kills, bad);
 	unlink(path);
+	free(path);
 }
 
 int main(int argc, char **argv)
 {
 	struct cycle_result *r;
+	char *file;
 	pid_t pid;
 	int st;
 
@@ -263,7 +268,10 @@ int main(int argc, char **argv)
 	require_root();
 
 	r = shared_alloc(sizeof(*r));
-	cycles(tmp_file("clocks"), CYCLES, r);
+	file = tmp_file("clocks");
+	cycles(file, CYCLES, r);
+	unlink(file);
+	free(file);
 	report(r, CYCLES, "host");
 
 	/* The same from inside a namespace 50 days ahead and 3 days behind. */
@@ -279,7 +287,10 @@ int main(int argc, char **argv)
 			off.boottime_offset_ns = 3 * 86400 * NSEC_PER_SEC;
 		pid = timens_clone3(&a, sizeof(a));
 		if (pid == 0) {
-			cycles(tmp_file("nested"), 200, r);
+			file = tmp_file("nested");
+			cycles(file, 200, r);
+			unlink(file);
+			free(file);
 			_exit(0);
 		}
 		st = wait_status(pid);
@@ -288,5 +299,6 @@ int main(int argc, char **argv)
 	report(r, 200, "nested");
 	bad_files();
 	crash_during_save();
+	rmdir(tmp_dir);
 	return tap_done();
 }

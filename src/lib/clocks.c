@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Clock values across namespaces: timens_read_clocks() and
- * timens_offset_for_clocks().
+ * Clock values across namespaces: timens_read_clocks(),
+ * timens_offset_for_clocks() and timens_clocks_at_offset().
  *
  * Offsets are absolute, relative to the initial time namespace (the
  * "host").  We cannot read the host clocks directly from inside a
@@ -119,5 +119,33 @@ TIMENS_EXPORT int timens_offset_for_clocks(const struct timens_clocks *clocks,
 		  0, &out.boottime_offset_ns) < 0)
 		return -1;
 	*offset = out;
+	return 0;
+}
+
+TIMENS_EXPORT int timens_clocks_at_offset(const struct timens_offset *offset,
+					  struct timens_clocks *clocks)
+{
+	static const struct timens_clocks origin = { 0, 0 };
+	struct timens_offset minus_host;
+	struct timens_clocks now;
+
+	if (!offset || !clocks) {
+		errno = EINVAL;
+		return -1;
+	}
+	/*
+	 * The offsets that would make clocks read 0 now are minus the host
+	 * clocks; a namespace at OFFSET reads host + OFFSET.
+	 */
+	if (timens_offset_for_clocks(&origin, &minus_host) < 0)
+		return -1;
+	if (__builtin_sub_overflow(offset->monotonic_offset_ns, minus_host.monotonic_offset_ns,
+				   &now.monotonic_ns) ||
+	    __builtin_sub_overflow(offset->boottime_offset_ns, minus_host.boottime_offset_ns,
+				   &now.boottime_ns)) {
+		errno = ERANGE;
+		return -1;
+	}
+	*clocks = now;
 	return 0;
 }

@@ -99,34 +99,6 @@ static int parse_ns(const char *s, int64_t *out)
 	return 0;
 }
 
-TIMENS_EXPORT int timens_clocks_at_offset(const struct timens_offset *offset,
-					  struct timens_clocks *clocks)
-{
-	static const struct timens_clocks origin = { 0, 0 };
-	struct timens_offset minus_host;
-	struct timens_clocks now;
-
-	if (!offset || !clocks) {
-		errno = EINVAL;
-		return -1;
-	}
-	/*
-	 * The offsets that would make clocks read 0 now are minus the host
-	 * clocks; a namespace at OFFSET reads host + OFFSET.
-	 */
-	if (timens_offset_for_clocks(&origin, &minus_host) < 0)
-		return -1;
-	if (__builtin_sub_overflow(offset->monotonic_offset_ns, minus_host.monotonic_offset_ns,
-				   &now.monotonic_ns) ||
-	    __builtin_sub_overflow(offset->boottime_offset_ns, minus_host.boottime_offset_ns,
-				   &now.boottime_ns)) {
-		errno = ERANGE;
-		return -1;
-	}
-	*clocks = now;
-	return 0;
-}
-
 TIMENS_EXPORT int timens_save_clocks(const char *path, const struct timens_clocks *clocks)
 {
 	char text[512], mono[32], boot[32], real[32], boot_id[TIMENS_BOOT_ID_LEN + 1];
