@@ -6,10 +6,13 @@
  * --fork, with a bare /bin/true for scale.  Each round runs a small
  * batch of each command in turn.
  *
- *   bench-cli --timens PATH --unshare PATH [--quick] [--rounds N] [--csv FILE]
+ *   bench-cli --unshare PATH [--timens PATH] [--timens-static PATH]
+ *             [--quick] [--rounds N] [--csv FILE]
  *
- * Without a usable timens binary the timens rows are left out (said on
- * stderr) and the rest is still measured.
+ * --timens-static names the same tool linked with -static (bench/run
+ * links it from the tool's objects): it shows what the dynamic loader
+ * costs a short-lived tool.  Without a usable binary a row is left out
+ * (said on stderr) and the rest is still measured.
  */
 #include <fcntl.h>
 #include <unistd.h>
@@ -17,7 +20,7 @@
 
 #include "bench.h"
 
-enum cmd { TRUE, UNSHARE, UNSHARE_FORK, TIMENS, NCMDS };
+enum cmd { TRUE, UNSHARE, UNSHARE_FORK, TIMENS, TIMENS_STATIC, NCMDS };
 
 extern char **environ;
 
@@ -58,21 +61,28 @@ static double batch(char *const argv[], int iters)
 
 int main(int argc, char **argv)
 {
-	char *timens = NULL, *unshare = NULL;
+	char *unshare = NULL;
 	char *cmds[NCMDS][8] = {
 		{ "/bin/true", NULL },
 		{ NULL, "--time", "--boottime", "86400", "/bin/true", NULL },
 		{ NULL, "--fork", "--time", "--boottime", "86400", "/bin/true", NULL },
 		{ NULL, "run", "-b", "1d", "--", "/bin/true", NULL },
+		{ NULL, "run", "-b", "1d", "--", "/bin/true", NULL },
 	};
-	struct series s[NCMDS + 1] = {
-		{ "/bin/true", "exec", "us/run", 0, "", {0} },
-		{ "unshare --time -b 86400 true", "util-linux", "us/run", 0, "", {0} },
-		{ "unshare --fork --time -b 86400 true", "util-linux", "us/run", 0, "", {0} },
+	/* The measured commands, then the timens rows again against --fork. */
+	struct series s[NCMDS + 2] = {
+		{ "/bin/true", "exec", "us/run", TRUE, "", {0} },
+		{ "unshare --time -b 86400 true", "util-linux", "us/run", TRUE, "", {0} },
+		{ "unshare --fork --time -b 86400 true", "util-linux", "us/run", TRUE, "", {0} },
 		{ "timens run -b 1d -- true", "timens", "us/run", UNSHARE, "<=0.90", {0} },
+		{ "timens run (static build)", "timens-static", "us/run", UNSHARE, "", {0} },
 		{ "timens run (vs unshare --fork)", "timens", "us/run", UNSHARE_FORK, "<=0.70", {0} },
+		{ "timens run (static; vs --fork)", "timens-static", "us/run", UNSHARE_FORK, "", {0} },
 	};
-	int iters = 10, n = NCMDS, r, i;
+	static const int copy_of[NCMDS + 2] = { -1, -1, -1, -1, -1, TIMENS, TIMENS_STATIC };
+	int present[NCMDS + 2] = { 1, 1, 1, 0, 0, 0, 0 }, newidx[NCMDS + 2];
+	struct series out[NCMDS + 2];
+	int iters = 10, n, r, i;
 	struct bench_opts o;
 
 	for (;;) {
@@ -81,11 +91,13 @@ int main(int argc, char **argv)
 			break;
 		/* Take our own options out and let bench_args see the rest. */
 		if (!strcmp(argv[i], "--timens") && i + 1 < argc)
-			timens = argv[i + 1];
+			cmds[TIMENS][0] = argv[i + 1];
+		else if (!strcmp(argv[i], "--timens-static") && i + 1 < argc)
+			cmds[TIMENS_STATIC][0] = argv[i + 1];
 		else if (!strcmp(argv[i], "--unshare") && i + 1 < argc)
 			unshare = argv[i + 1];
 		else
-			die(argv[0], "usage: bench-cli --timens PATH --unshare PATH [--quick] [--rounds N] [--csv FILE]");
+			die(argv[0], "usage: bench-cli --unshare PATH [--timens PATH] [--timens-static PATH] [--quick] [--rounds N] [--csv FILE]");
 		memmove(&argv[i], &argv[i + 2], sizeof(char *) * (size_t)(argc - i - 1));
 		argc -= 2;
 	}
@@ -95,32 +107,44 @@ int main(int argc, char **argv)
 		iters = 5;
 	cmds[UNSHARE][0] = unshare;
 	cmds[UNSHARE_FORK][0] = unshare;
-	cmds[TIMENS][0] = timens;
 
 	/* Every command must work once, visibly, before it is timed. */
 	for (i = 0; i < NCMDS; i++) {
-		if (i == TIMENS && (!timens || access(timens, X_OK))) {
-			fprintf(stderr, "bench-cli: no timens binary (%s): timens rows left out\n",
-				timens ? timens : "none given");
-			n = TIMENS;
-			break;
+		if (i >= TIMENS) {
+			if (!cmds[i][0] || access(cmds[i][0], X_OK)) {
+				fprintf(stderr, "bench-cli: no %s binary: its rows are left out\n",
+					s[i].path);
+				continue;
+			}
+			if (run_cmd(cmds[i], 0) != 0) {
+				fprintf(stderr, "bench-cli: `%s run -b 1d -- /bin/true` fails: its rows are left out\n",
+					cmds[i][0]);
+				continue;
+			}
+			present[i] = 1;
+			continue;
 		}
-		if (run_cmd(cmds[i], 0) != 0) {
-			if (i != TIMENS)
-				die(argv[0], "%s %s ... fails here", cmds[i][0], cmds[i][1] ? cmds[i][1] : "");
-			fprintf(stderr, "bench-cli: `%s run -b 1d -- /bin/true` fails: timens rows left out\n",
-				timens);
-			n = TIMENS;
-		}
+		if (run_cmd(cmds[i], 0) != 0)
+			die(argv[0], "%s %s ... fails here", cmds[i][0], cmds[i][1] ? cmds[i][1] : "");
 	}
 
 	for (r = 0; r < o.rounds; r++)
-		for (i = 0; i < n; i++)
-			s[i].v[r] = batch(cmds[i], iters);
-	if (n == NCMDS) {
-		memcpy(s[NCMDS].v, s[TIMENS].v, sizeof(s[TIMENS].v));
-		n = NCMDS + 1;
+		for (i = 0; i < NCMDS; i++)
+			if (present[i])
+				s[i].v[r] = batch(cmds[i], iters);
+	for (i = NCMDS; i < NCMDS + 2; i++) {
+		present[i] = present[copy_of[i]];
+		memcpy(s[i].v, s[copy_of[i]].v, sizeof(s[i].v));
 	}
-	bench_report("cli", s, n, o.rounds, &o);
+	/* Leave out what was not measured; bases are never left out. */
+	for (i = 0, n = 0; i < NCMDS + 2; i++)
+		newidx[i] = present[i] ? n++ : -1;
+	for (i = 0; i < NCMDS + 2; i++) {
+		if (!present[i])
+			continue;
+		out[newidx[i]] = s[i];
+		out[newidx[i]].base = newidx[s[i].base];
+	}
+	bench_report("cli", out, n, o.rounds, &o);
 	return 0;
 }
