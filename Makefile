@@ -183,6 +183,7 @@ install: all
 	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
 	$(if $(CLI_SRCS),install -d $(DESTDIR)$(BINDIR) && install -m 755 $(CLI_BIN) $(DESTDIR)$(BINDIR)/timens)
+	install -D -m 644 completion/timens.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/timens
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/timens.h $(DESTDIR)$(LIBDIR)/libtimens.* \
