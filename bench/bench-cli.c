@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	struct bench_opts o;
 
 	for (;;) {
-		i = bench_args(argc, argv, &o, 21);
+		i = bench_args(argc, argv, &o, 31);
 		if (!i)
 			break;
 		/* Take our own options out and let bench_args see the rest. */

@@ -17,7 +17,13 @@
 #include "internal.h"
 #include "bench.h"
 
-enum mode { PLAIN, TIMENS };
+/*
+ * RAW_NEWTIME is the kernel's own clone3(CLONE_NEWTIME) (6.3+), which
+ * copies the offsets of our time_for_children (zero): no user-space work
+ * at all, so it is the floor for any way of making a child in a new time
+ * namespace, the native timens_offset included.
+ */
+enum mode { PLAIN, TIMENS, RAW_NEWTIME };
 
 struct row {
 	int threads;		/* 1, or 2 with an idle thread alive */
@@ -37,12 +43,14 @@ static double run(const struct row *r, int iters, const char **path)
 	if (r->mode == TIMENS) {
 		a.flags = CLONE_NEWTIME;
 		a.timens_offset = (uint64_t)(uintptr_t)&off;
+	} else if (r->mode == RAW_NEWTIME) {
+		a.flags = CLONE_NEWTIME;
 	}
 	timens__force_path(r->force);
 	t0 = now_us();
 	for (i = 0; i < iters; i++) {
-		long pid = r->mode == PLAIN ? syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2)
-					    : timens_clone3(&a, sizeof(a));
+		long pid = r->mode != TIMENS ? syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2)
+					     : timens_clone3(&a, sizeof(a));
 
 		if (pid == 0)
 			_exit(0);
@@ -69,11 +77,12 @@ static void *idle(void *arg)
 
 int main(int argc, char **argv)
 {
-	static const struct row rows[] = {
+	struct row rows[] = {
 		{ 1, PLAIN, TIMENS_PATH_NONE },
 		{ 1, TIMENS, TIMENS_PATH_NONE },
 		{ 1, TIMENS, TIMENS_PATH_INPLACE },
 		{ 1, TIMENS, TIMENS_PATH_HELPER_THREAD },
+		{ 1, RAW_NEWTIME, TIMENS_PATH_NONE },
 		{ 2, PLAIN, TIMENS_PATH_NONE },
 		{ 2, TIMENS, TIMENS_PATH_NONE },
 	};
@@ -82,14 +91,15 @@ int main(int argc, char **argv)
 		{ "timens_clone3 +1d + wait", "?", "us/child", 0, "<=1.10", {0} },
 		{ "timens_clone3 +1d (inplace forced)", "?", "us/child", 0, "", {0} },
 		{ "timens_clone3 +1d (helper forced)", "?", "us/child", 0, "", {0} },
-		{ "clone3 + wait; 2 threads", "kernel", "us/child", 4, "", {0} },
-		{ "timens_clone3 +1d + wait; 2 threads", "?", "us/child", 4, "", {0} },
+		{ "clone3(CLONE_NEWTIME) + wait (floor)", "kernel", "us/child", 0, "", {0} },
+		{ "clone3 + wait; 2 threads", "kernel", "us/child", 5, "", {0} },
+		{ "timens_clone3 +1d + wait; 2 threads", "?", "us/child", 5, "", {0} },
 	};
 	int n = sizeof(rows) / sizeof(rows[0]), iters = 20, r, i, pipefd[2];
 	struct bench_opts o;
 	pthread_t t;
 
-	i = bench_args(argc, argv, &o, 31);
+	i = bench_args(argc, argv, &o, 41);
 	if (i && !strcmp(argv[i], "--iters") && i + 1 < argc)
 		iters = atoi(argv[i + 1]);
 	else if (i)
@@ -97,6 +107,14 @@ int main(int argc, char **argv)
 	if (o.quick)
 		iters = 10;
 
+	/* The floor row needs clone3 to take CLONE_NEWTIME (6.3+). */
+	if (!(timens_features() & TIMENS_FEATURE_CLONE3_NEWTIME)) {
+		fprintf(stderr, "bench-clone3: clone3 takes no CLONE_NEWTIME here: floor row left out\n");
+		memmove(&s[4], &s[5], sizeof(s[0]) * 2);
+		memmove(&rows[4], &rows[5], sizeof(rows[0]) * 2);
+		s[4].base = s[5].base = 4;
+		n--;
+	}
 	for (r = 0; r < o.rounds; r++)
 		for (i = 0; i < n; i++)
 			if (rows[i].threads == 1)

@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 	struct bench_opts o;
 	int iters = 12, r, i, k;
 
-	if (bench_args(argc, argv, &o, 15))
+	if (bench_args(argc, argv, &o, 21))
 		die(argv[0], "usage: bench-scale [--quick] [--rounds N] [--csv FILE]");
 	if (o.quick)
 		iters = 6;

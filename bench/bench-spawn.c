@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 	struct bench_opts o;
 	int iters = 20, big_iters = 5, r, m, k;
 
-	if (bench_args(argc, argv, &o, 21))
+	if (bench_args(argc, argv, &o, 31))
 		die(argv[0], "usage: bench-spawn [--quick] [--rounds N] [--csv FILE]");
 	if (o.quick)
 		iters = 10;
