@@ -118,7 +118,7 @@ static int load_plan(const char *path)
 			continue;
 		t->name = f[0];
 		t->strict = strstr(f[1], "strict") != NULL;
-		t->env[nenv++] = "PATH=/bin:/sbin";
+		t->env[nenv++] = "PATH=/bin:/sbin:/usr/bin:/usr/sbin";
 		t->env[nenv++] = "HOME=/tmp";
 		t->env[nenv++] = "TMPDIR=/tmp";
 		if (strcmp(f[2], "-")) {

@@ -17,7 +17,7 @@ kind=$1 tree=$2 out=$3
 libtests=${TIMENS_TEST_STATIC:-$TOPDIR/build/test-static}
 work=$CACHE/guest/$kind
 rm -rf "$work"
-mkdir -p "$work/bin" "$work/clone3" "$work/timens" "$work/lib"
+mkdir -p "$work/bin" "$work/clone3" "$work/timens" "$work/libtimens"
 cc_static() { gcc -static -O2 -g -isystem "$tree/usr/include" "$@"; }
 
 plan=$work/plan
@@ -73,13 +73,13 @@ if [ "$kind" != vanilla ]; then
 	[ "$kind" = patched ] && env=$env,TIMENS_EXPECT_PATH=native
 	while read -r t; do
 		[ -n "$t" ] || continue
-		cp "$libtests/$t" "$work/lib/$t"
-		plan "lib/$t" strict "$env" "/lib/$t"
+		cp "$libtests/$t" "$work/libtimens/$t"
+		plan "libtimens/$t" strict "$env" "/libtimens/$t"
 	done < "$libtests/LIST"
 	if [ "$kind" = patched ] && [ -f "$libtests/BENCH" ] &&
 	   grep -qx bench-clone3 "$libtests/BENCH"; then
-		cp "$libtests/bench-clone3" "$work/lib/bench-clone3"
-		plan bench-clone3 - - /lib/bench-clone3 --quick
+		cp "$libtests/bench-clone3" "$work/libtimens/bench-clone3"
+		plan bench-clone3 - - /libtimens/bench-clone3 --quick
 	fi
 fi
 
@@ -89,6 +89,7 @@ list=$work/cpio.list
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "nod /dev/null 0666 0 0 c 1 3"
 	for d in proc sys tmp etc bin; do echo "dir /$d 0755 0 0"; done
+	echo "dir /root 0700 0 0"
 	echo "file /init $work/init 0755 0 0"
 	echo "file /plan $plan 0644 0 0"
 	printf 'root:x:0:0:root:/tmp:/bin/sh\nnobody:x:65534:65534:nobody:/tmp:/bin/false\n' \
@@ -96,7 +97,22 @@ list=$work/cpio.list
 	printf 'root:x:0:\nnogroup:x:65534:\n' > "$work/group"
 	echo "file /etc/passwd $work/passwd 0644 0 0"
 	echo "file /etc/group $work/group 0644 0 0"
-	for d in clone3 timens lib; do
+	# A small userland for programs that spawn others: busybox (static)
+	# for sh, true, cat, id...; util-linux's own unshare and nsenter with
+	# the libraries they load.
+	for d in /sbin /usr /usr/bin /usr/sbin /lib /lib64 \
+		 /lib/x86_64-linux-gnu; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "file /bin/busybox /bin/busybox 0755 0 0"
+	/bin/busybox --list-full | grep -vE '(^|/)(busybox|unshare|nsenter|init|linuxrc)$' |
+		while read -r a; do echo "slink /$a /bin/busybox 0777 0 0"; done
+	for b in /usr/bin/unshare /usr/bin/nsenter; do
+		echo "file $b $b 0755 0 0"
+	done
+	ldd /usr/bin/unshare /usr/bin/nsenter | grep -oE '/[^ ]+\.so[^ ]*' | sort -u |
+		while read -r l; do echo "file $l $(readlink -f "$l") 0755 0 0"; done
+	for d in clone3 timens libtimens; do
 		[ -n "$(ls "$work/$d")" ] || continue
 		echo "dir /$d 0755 0 0"
 		for f in "$work/$d"/*; do

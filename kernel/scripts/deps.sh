@@ -4,7 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 
 PKGS="linux-source-6.12 linux-source-6.1 qemu-system-x86 gcc make bc bison
-flex libelf-dev libssl-dev cpio ccache libcap-dev gzip xz-utils perl python3"
+flex libelf-dev libssl-dev cpio ccache libcap-dev gzip xz-utils perl python3
+busybox-static util-linux"
 
 missing=()
 for p in $PKGS; do
