@@ -124,12 +124,31 @@ int timens__copy_user(void *dst, const void *src, size_t len)
 	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
 	if (n == (ssize_t)len)
 		return 0;
-	if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
+	if (n >= 0)
+		return -EFAULT;		/* part of the range is not mapped */
+	if (errno == ENOSYS || errno == EPERM) {
 		/* Cross-memory attach unavailable: trust the pointer. */
 		memcpy(dst, src, len);
 		return 0;
 	}
-	return -EFAULT;
+	return -errno;			/* EFAULT, or e.g. ENOMEM */
+}
+
+/*
+ * setns() back into our own time namespace.  It succeeded moments ago
+ * with the same fd, threads and credentials, so only a transient error
+ * (ENOMEM for the new nsproxy) can stop it: insist.
+ */
+static void setns_back(int fd)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (setns(fd, CLONE_NEWTIME) == 0 || (errno != ENOMEM && errno != EINTR))
+			return;
+		if (i > 10)
+			sched_yield();
+	}
 }
 
 /*
@@ -226,7 +245,7 @@ static int inplace_begin(struct clone_plan *p)
 	}
 	r = timens__write_offsets_raw(sys_gettid(), &p->offset);
 	if (r < 0) {
-		setns(fd, CLONE_NEWTIME);
+		setns_back(fd);
 		close(fd);
 		return (int)r;
 	}
@@ -292,8 +311,11 @@ uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size)
 	 */
 	if (size < TIMENS_CLONE_ARGS_SIZE_VER3 || size > PAGE_LIMIT)
 		return PREPARE_PASSTHROUGH;
-	if (timens__copy_user(&args, uargs, sizeof(args)))
-		return PREPARE_PASSTHROUGH;
+	r = timens__copy_user(&args, uargs, sizeof(args));
+	if (r == -EFAULT)
+		return PREPARE_PASSTHROUGH;	/* the kernel says EFAULT itself */
+	if (r < 0)
+		return fail(-r);
 	if (!args.timens_offset)
 		return PREPARE_PASSTHROUGH;
 	if (size > sizeof(args)) {
@@ -301,9 +323,11 @@ uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size)
 		char tail[PAGE_LIMIT];
 		size_t n = size - sizeof(args);
 
-		if (timens__copy_user(tail, (const char *)uargs + sizeof(args), n) ||
-		    memcmp(tail, zero, n))
+		r = timens__copy_user(tail, (const char *)uargs + sizeof(args), n);
+		if (r == -EFAULT || (r == 0 && memcmp(tail, zero, n)))
 			return PREPARE_PASSTHROUGH;
+		if (r < 0)
+			return fail(-r);
 	}
 	probe = timens__probe();
 	if ((probe->features & TIMENS_FEATURE_NATIVE_OFFSET) && probe->force == TIMENS_PATH_NONE) {
@@ -314,8 +338,9 @@ uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size)
 	last_path = TIMENS_PATH_NONE;
 	if (!(args.flags & CLONE_NEWTIME))
 		return fail(EINVAL);
-	if (timens__copy_user(&off, (const void *)(uintptr_t)args.timens_offset, sizeof(off)))
-		return fail(EFAULT);
+	r = timens__copy_user(&off, (const void *)(uintptr_t)args.timens_offset, sizeof(off));
+	if (r < 0)
+		return fail(-r);
 	if (kernel_would_refuse(&args))
 		return fail(EINVAL);
 	/*
@@ -372,11 +397,7 @@ long timens__clone_finish(struct clone_plan *p, long ret)
 		ret = p->child_result;
 	}
 	if (p->own_ns_fd >= 0) {
-		/*
-		 * Cannot fail: the same call succeeded before the clone, and
-		 * nothing since changed our threads or credentials.
-		 */
-		setns(p->own_ns_fd, CLONE_NEWTIME);
+		setns_back(p->own_ns_fd);
 		close(p->own_ns_fd);
 		p->own_ns_fd = -1;
 	}
