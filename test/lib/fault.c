@@ -4,6 +4,8 @@
 #include "tap.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <poll.h>
 #include <signal.h>
@@ -111,7 +113,7 @@ int fault_errno(int nr)
 
 bool fault_impossible(int nr)
 {
-	return nr == __NR_close || nr == __NR_rt_sigprocmask || nr == __NR_munmap;
+	return nr == __NR_rt_sigprocmask || nr == __NR_munmap;
 }
 
 int fault_sites(const struct fault_ctl *run, int from, bool skip_impossible,
@@ -121,6 +123,13 @@ int fault_sites(const struct fault_ctl *run, int from, bool skip_impossible,
 	int i, j, k = 0;
 
 	for (i = from; i < n; i++) {
+		/*
+		 * close() releases the fd even when it reports an error; a
+		 * close that fails and keeps the fd is not a thing Linux does,
+		 * and a pipe kept open that way blocks its reader for ever.
+		 */
+		if (run->seen[i] == __NR_close)
+			continue;
 		if (skip_impossible && fault_impossible(run->seen[i]))
 			continue;
 		sites[k].nr = run->seen[i];
@@ -242,6 +251,15 @@ static void serve_one(int lfd, struct fault_ctl *ctl, const struct fault_site *s
 				ctl->hit_errno = sites[i].err;
 				ctl->hit_at = ctl->nseen;
 			}
+			/*
+			 * The error the caller must see is the first site's,
+			 * even when a task of the error path (another task)
+			 * happened to reach the second site first.
+			 */
+			if (i == 0) {
+				ctl->hit_first = 1;
+				ctl->hit_errno = sites[i].err;
+			}
 		}
 		if (ctl->nseen < FAULT_MAX_SEEN)
 			ctl->seen[ctl->nseen] = nr;
@@ -256,6 +274,59 @@ static void serve_one(int lfd, struct fault_ctl *ctl, const struct fault_site *s
 		ctl->unexpected++;
 }
 
+/* Kills the live ones first: the run is over, they have no business. */
+static void kill_children(void)
+{
+	char path[64], buf[4096], *p, *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children", (long)syscall(SYS_gettid));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (p = buf; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid > 0)
+			kill((pid_t)pid, SIGKILL);
+	}
+}
+
+/*
+ * What a target left when it exited comes to us (we are a subreaper):
+ * reaps it, and says how many there were.
+ */
+static int reap_orphans(void)
+{
+	int n = 0;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(-1, NULL, WNOHANG | __WALL);
+		if (r > 0) {
+			n++;
+			continue;
+		}
+		if (r == 0) {
+			kill_children();
+			if (waitpid(-1, NULL, __WALL) > 0)
+				n++;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		return n;
+	}
+}
+
 int fault_run(struct fault_ctl *ctl, const struct fault_site *sites, int nsites,
 	      void (*target)(struct fault_ctl *, void *), void *arg)
 {
@@ -264,6 +335,9 @@ int fault_run(struct fault_ctl *ctl, const struct fault_site *sites, int nsites,
 	int pidfd, lfd = -1, st;
 	pid_t pid;
 
+	/* Whatever a target leaves behind is ours to find and reap. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+		tap_bail("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	memset(ctl, 0, sizeof(*ctl));
 	memset(count, 0, sizeof(count));
 	ctl->listener = -1;
@@ -314,6 +388,7 @@ reap:
 	close(pidfd);
 	if (waitpid(pid, &st, 0) < 0)
 		return -1;
+	ctl->orphans = reap_orphans();
 	return st;
 }
 
@@ -355,6 +430,8 @@ static const struct fault_report *judge(struct fault_ctl *ctl, const char *mode,
 
 	if (!WIFEXITED(st) || WEXITSTATUS(st) || !r->ran)
 		snprintf(bad, sizeof(bad), "the target died (status %#x)", st);
+	else if (ctl->orphans)
+		snprintf(bad, sizeof(bad), "%d processes outlived the target", ctl->orphans);
 	else if (ctl->unexpected)
 		snprintf(bad, sizeof(bad), "%d notifications went wrong", ctl->unexpected);
 	else if (r->wrong[0])
@@ -398,7 +475,8 @@ void fault_explore(struct fault_ctl *ctl, const char *mode, enum timens_path pat
 	st = fault_run(ctl, NULL, 0, target, arg);
 	judge(ctl, mode, path, NULL, 0, st, known, t);
 	n = fault_sites(ctl, 0, false, first);
-	tap_diag("%s: %d system calls in the library's tasks", mode, n);
+	tap_diag("%s: %d system calls in the library's tasks, %d of them to fail in turn",
+		 mode, ctl->nseen, n);
 	for (i = 0; i < n; i++) {
 		const struct fault_report *r;
 		int at;

@@ -40,9 +40,12 @@ struct fault_ctl {
 	int nseen;
 	int seen[FAULT_MAX_SEEN];	/* counted calls, in order */
 	int hit;			/* sites reached and failed */
-	int hit_errno;			/* errno of the first */
-	int hit_at;			/* its index in seen[] */
+	int hit_errno;			/* errno of the first site, if reached,
+					   else of the first reached */
+	int hit_at;			/* index in seen[] of the first reached */
+	int hit_first;			/* the first site was reached */
 	int unexpected;			/* notifications that were not understood */
+	int orphans;			/* processes that outlived the target */
 	char user[4096];		/* the target's own report */
 };
 
@@ -80,16 +83,18 @@ void fault_child_returned(struct fault_ctl *ctl);
 /* The errno a site of NR is failed with: one the kernel really returns. */
 int fault_errno(int nr);
 /*
- * True when Linux never fails NR as the library calls it (close always
- * releases the fd, a valid rt_sigprocmask or whole-mapping munmap cannot
- * fail): a run failing it shows what an impossible error would do, no more.
+ * True when Linux never fails NR as the library calls it (a valid
+ * rt_sigprocmask, a whole-mapping munmap): a run failing it shows what an
+ * impossible error would do, no more.  close() is counted but never
+ * failed: Linux releases the fd even when close reports an error.
  */
 bool fault_impossible(int nr);
 const char *fault_name(int nr);
 
 /*
- * The sites of a run from index FROM of its seen[] on, in order, skipping
- * impossible ones if SKIP_IMPOSSIBLE: SITES must hold FAULT_MAX_SEEN.
+ * The sites of a run from index FROM of its seen[] on, in order, without
+ * close() and, if SKIP_IMPOSSIBLE, impossible ones: SITES must hold
+ * FAULT_MAX_SEEN.
  */
 int fault_sites(const struct fault_ctl *run, int from, bool skip_impossible,
 		struct fault_site *sites);
