@@ -170,6 +170,16 @@ struct timens_spawn_opts {
 int timens_spawn(pid_t *pid, const char *path, char *const argv[],
 		 char *const envp[], const struct timens_spawn_opts *opts);
 
+/*
+ * Make a new time namespace with OFFSET (NULL: zero offsets) the calling
+ * thread's time_for_children: its children from now on, and the process
+ * itself at its next execve() (Linux 6.2+), run in it.  FLAGS: 0, or
+ * TIMENS_SPAWN_USERNS / TIMENS_SPAWN_USERNS_ROOT to make it in a new user
+ * namespace, which the calling process enters at once.  For a process
+ * about to exec; see timens_unshare(3).
+ */
+int timens_unshare(const struct timens_offset *offset, uint64_t flags);
+
 /* ---- Inspecting and entering namespaces: timens_get_info(3) ---- */
 
 struct timens_ns_id {

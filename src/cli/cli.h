@@ -54,20 +54,6 @@ _Noreturn void cli_exec(char *const argv[]);
 /* The exit status and message for an exec of COMMAND that failed with ERR. */
 _Noreturn void cli_exec_failed(const char *command, int err);
 
-/*
- * Makes a new time namespace (and with USERNS, TIMENS_SPAWN_USERNS or
- * _ROOT, a user namespace owning it) this process's time_for_children,
- * with offsets OFF.  The process itself stays where it is until it
- * execs (6.2+) or forks.  0, or an errno and the step that failed.
- */
-enum cli_prepare_step {
-	CLI_PREPARE_UNSHARE,
-	CLI_PREPARE_ID_MAPS,
-	CLI_PREPARE_OFFSETS,
-};
-int cli_prepare_time_for_children(unsigned int userns, const struct timens_offset *off,
-				  enum cli_prepare_step *step);
-
 struct json;
 /* {"dev": D, "ino": I} */
 void cli_json_ns_id(struct json *j, const char *key, const struct timens_ns_id *id);

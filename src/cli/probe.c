@@ -189,7 +189,6 @@ static void try_spawn(struct trial *t, const char *self, uint64_t flags)
 /* timens run's in-place preparation, in a child that then just exits. */
 static void try_run(struct trial *t, unsigned int userns, bool in_place)
 {
-	enum cli_prepare_step step;
 	pid_t pid;
 	int r;
 
@@ -205,7 +204,7 @@ static void try_run(struct trial *t, unsigned int userns, bool in_place)
 		return;
 	}
 	if (pid == 0)
-		_exit(cli_prepare_time_for_children(userns, &trial_offset, &step));
+		_exit(timens_unshare(&trial_offset, userns) < 0 ? errno : 0);
 	r = reap(pid);
 	t->path = "exec";
 	t->ok = r == 0;

@@ -15,9 +15,7 @@
  *   or a supervisor sends to stop or poke it, wait, and exit with its
  *   status (128+N when signal N killed it).
  *
- * libtimens has no call for "give this process a new time_for_children
- * with these offsets" (its calls all create a child), so the in-place
- * steps live here, in run_in_place() and nowhere else.
+ * The in-place preparation is the library's timens_unshare().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -239,104 +237,14 @@ static _Noreturn void explain_ns_error(int err, const struct run_opts *o,
 	}
 }
 
-/* Writes all of BUF to PATH; 0 or an errno. */
-static int write_proc_file(const char *path, const char *buf, size_t len)
-{
-	ssize_t n;
-	int fd, err = 0;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
-	n = write(fd, buf, len);
-	if (n < 0)
-		err = errno;
-	else if ((size_t)n != len)
-		err = EIO;
-	if (close(fd) < 0 && !err)
-		err = errno;
-	return err;
-}
-
-/* Maps our uid and gid in the user namespace we just made; 0 or an errno. */
-static int write_id_maps(unsigned int userns, uid_t uid, gid_t gid)
-{
-	bool root = userns == TIMENS_SPAWN_USERNS_ROOT;
-	char map[64];
-	int err;
-
-	snprintf(map, sizeof(map), "%u %u 1\n", root ? 0 : (unsigned int)uid, (unsigned int)uid);
-	err = write_proc_file("/proc/self/uid_map", map, strlen(map));
-	/* An unprivileged process may map its gid only with setgroups denied. */
-	if (!err)
-		err = write_proc_file("/proc/self/setgroups", "deny\n", 5);
-	if (!err) {
-		snprintf(map, sizeof(map), "%u %u 1\n", root ? 0 : (unsigned int)gid,
-			 (unsigned int)gid);
-		err = write_proc_file("/proc/self/gid_map", map, strlen(map));
-	}
-	return err;
-}
-
-/* "SECS NSECS" with 0 <= NSECS < 1e9, as the kernel reads offsets. */
-static void split_ns(int64_t ns, long long *sec, long *nsec)
-{
-	*sec = ns / NSEC_PER_SEC;
-	*nsec = (long)(ns % NSEC_PER_SEC);
-	if (*nsec < 0) {
-		*sec -= 1;
-		*nsec += NSEC_PER_SEC;
-	}
-}
-
-/* Both records in one write: the kernel checks both before applying either. */
-static int write_offsets(const struct timens_offset *off)
-{
-	long long ms, bs;
-	long mn, bn;
-	char buf[128];
-	int len;
-
-	split_ns(off->monotonic_offset_ns, &ms, &mn);
-	split_ns(off->boottime_offset_ns, &bs, &bn);
-	len = snprintf(buf, sizeof(buf), "monotonic %lld %ld\nboottime %lld %ld\n",
-		       ms, mn, bs, bn);
-	return write_proc_file("/proc/self/timens_offsets", buf, (size_t)len);
-}
-
-int cli_prepare_time_for_children(unsigned int userns, const struct timens_offset *off,
-				  enum cli_prepare_step *step)
-{
-	int flags = CLONE_NEWTIME | (userns ? CLONE_NEWUSER : 0);
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
-	int err;
-
-	*step = CLI_PREPARE_UNSHARE;
-	if (unshare(flags) < 0)
-		return errno;
-	*step = CLI_PREPARE_ID_MAPS;
-	if (userns) {
-		err = write_id_maps(userns, uid, gid);
-		if (err)
-			return err;
-	}
-	*step = CLI_PREPARE_OFFSETS;
-	return write_offsets(off);
-}
-
 static _Noreturn void run_in_place(const struct run_opts *o, const struct timens_offset *off)
 {
-	enum cli_prepare_step step;
-	int err;
-
-	err = cli_prepare_time_for_children(o->userns, off, &step);
-	if (err && step == CLI_PREPARE_ID_MAPS) {
-		errno = err;
-		cli_err(EXIT_TIMENS, "cannot map the user and group ids in the new user namespace");
+	if (timens_unshare(off, o->userns) < 0) {
+		if (o->userns && (errno == EPERM || errno == EACCES))
+			cli_err(EXIT_TIMENS, "cannot set up the new user namespace (is this process "
+				"dumpable? see prctl(2) PR_SET_DUMPABLE)");
+		explain_ns_error(errno, o, off);
 	}
-	if (err)
-		explain_ns_error(err, o, off);
 	cli_exec(o->argv);
 }
 

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "internal.h"
@@ -113,17 +114,18 @@ static long write_map(const char *path, unsigned long inside, unsigned long outs
 	return write_file(path, buf, (size_t)(p - buf));
 }
 
+/* Maps UID and GID (to root with ROOT) in the user namespace just made. */
 __attribute__((no_sanitize_address))
-static long setup_userns(const struct spawn_ctx *c)
+static long setup_userns(bool root, uid_t uid, gid_t gid)
 {
-	bool root = c->o.flags & TIMENS_SPAWN_USERNS_ROOT;
 	long r;
 
-	r = write_map("/proc/self/uid_map", root ? 0 : c->uid, c->uid);
+	r = write_map("/proc/self/uid_map", root ? 0 : uid, uid);
+	/* An unprivileged process may map its gid only with setgroups denied. */
 	if (r == 0)
 		r = write_file("/proc/self/setgroups", "deny\n", 5);
 	if (r == 0)
-		r = write_map("/proc/self/gid_map", root ? 0 : c->gid, c->gid);
+		r = write_map("/proc/self/gid_map", root ? 0 : gid, gid);
 	return r;
 }
 
@@ -227,7 +229,7 @@ static void spawn_child(void *arg)
 	if (c->unshare_flags)
 		r = raw_syscall(SYS_unshare, c->unshare_flags);
 	if (r == 0 && (c->o.flags & (TIMENS_SPAWN_USERNS | TIMENS_SPAWN_USERNS_ROOT)))
-		r = setup_userns(c);
+		r = setup_userns(c->o.flags & TIMENS_SPAWN_USERNS_ROOT, c->uid, c->gid);
 	if (r == 0 && c->unshare_flags)
 		r = timens__write_offsets_raw((pid_t)raw_syscall(SYS_gettid, 0), &c->offset);
 	if (r == 0)
@@ -482,5 +484,61 @@ TIMENS_EXPORT int timens_spawn(pid_t *pid, const char *path, char *const argv[],
 		*pid = (pid_t)r;
 	if (c.o.pidfd)
 		*c.o.pidfd = pidfd;
+	return 0;
+}
+
+/*
+ * The first half of a spawn, for a process that execs by itself: the
+ * calling thread's time_for_children becomes a new namespace with the
+ * offsets.  Without a user namespace a failure after the unshare is
+ * undone where setns() allows it (a single-threaded caller whose
+ * namespaces were equal); a user namespace cannot be left again.
+ */
+TIMENS_EXPORT int timens_unshare(const struct timens_offset *offset, uint64_t flags)
+{
+	static const struct timens_offset zero;
+	const uint64_t userns_flags = TIMENS_SPAWN_USERNS | TIMENS_SPAWN_USERNS_ROOT;
+	struct stat own_st, tfc_st;
+	int own = -1, err = 0;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	long r;
+
+	if ((flags & ~userns_flags) || (flags & userns_flags) == userns_flags) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!(timens__probe()->features & TIMENS_FEATURE_TIME_NS)) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	if (!flags) {
+		own = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
+		if (own >= 0 && (fstat(own, &own_st) ||
+				 stat("/proc/thread-self/ns/time_for_children", &tfc_st) ||
+				 own_st.st_ino != tfc_st.st_ino || own_st.st_dev != tfc_st.st_dev)) {
+			close(own);
+			own = -1;
+		}
+	}
+	if (unshare(CLONE_NEWTIME | (flags ? CLONE_NEWUSER : 0)) < 0) {
+		err = errno;
+		goto out;
+	}
+	r = flags ? setup_userns(flags & TIMENS_SPAWN_USERNS_ROOT, uid, gid) : 0;
+	if (r == 0)
+		r = timens__write_offsets_raw(sys_gettid(), offset ? offset : &zero);
+	if (r < 0) {
+		err = (int)-r;
+		if (own >= 0)
+			setns(own, CLONE_NEWTIME);
+	}
+out:
+	if (own >= 0)
+		close(own);
+	if (err) {
+		errno = err;
+		return -1;
+	}
 	return 0;
 }
