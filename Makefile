@@ -191,7 +191,8 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/timens.h $(DESTDIR)$(LIBDIR)/libtimens.* \
-	      $(DESTDIR)$(PKGCONFIGDIR)/libtimens.pc $(DESTDIR)$(BINDIR)/timens
+	      $(DESTDIR)$(PKGCONFIGDIR)/libtimens.pc $(DESTDIR)$(BINDIR)/timens \
+	      $(DESTDIR)$(PREFIX)/share/bash-completion/completions/timens
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3))) \
 	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
 

@@ -38,7 +38,7 @@ _timens()
 	done
 
 	if [[ -z $sub ]]; then
-		COMPREPLY=($(compgen -W "run show list enter probe --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "run save show list enter probe --help --version" -- "$cur"))
 		return
 	fi
 
@@ -49,19 +49,22 @@ _timens()
 			# A value: nothing sensible to offer but examples.
 			COMPREPLY=($(compgen -W "0 1h 1d 100d" -- "$cur"))
 			return ;;
+		--save|--continue)
+			COMPREPLY=($(compgen -f -- "$cur"))
+			return ;;
 		esac
 		# After COMMAND (or --), complete COMMAND's own words.
 		for ((i = i + 1; i < COMP_CWORD; i++)); do
 			case ${COMP_WORDS[i]} in
 			--) _timens_command_at $((i + 1)); return ;;
-			-m|--monotonic|-b|--boottime|--uptime|--monotonic-value) ((i++)) ;;
+			-m|--monotonic|-b|--boottime|--uptime|--monotonic-value|--save|--continue) ((i++)) ;;
 			-*) ;;
 			*) _timens_command_at $i; return ;;
 			esac
 		done
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "--monotonic --boottime --uptime --monotonic-value
-				--user --map-root-user --fork --help" -- "$cur"))
+				--user --map-root-user --fork --save --continue --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -c -- "$cur"))
 		fi
@@ -75,6 +78,17 @@ _timens()
 		;;
 	list|probe)
 		COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
+		;;
+	save)
+		local words=0
+		for ((i = i + 1; i < COMP_CWORD; i++)); do
+			[[ ${COMP_WORDS[i]} == -* ]] || ((words++))
+		done
+		if ((words == 0)); then
+			_timens_pids "$cur"
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
 		;;
 	enter)
 		local pid_at=

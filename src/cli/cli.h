@@ -54,6 +54,13 @@ _Noreturn void cli_exec(char *const argv[]);
 /* The exit status and message for an exec of COMMAND that failed with ERR. */
 _Noreturn void cli_exec_failed(const char *command, int err);
 
+/* Saved clocks (save.c).  Loading exits 125 with the cause on a bad file. */
+void cli_load_clocks(const char *file, struct timens_clocks *clocks);
+/* Saving warns on failure and goes on: COMMAND's status matters more. */
+void cli_save_clocks(const char *file, const struct timens_clocks *clocks);
+void cli_save_offset_clocks(const char *file, const struct timens_offset *off);
+int cmd_save(int argc, char **argv);
+
 struct json;
 /* {"dev": D, "ino": I} */
 void cli_json_ns_id(struct json *j, const char *key, const struct timens_ns_id *id);

@@ -183,7 +183,13 @@ static const struct subcommand subcommands[] = {
 	  "      --uptime VAL           CLOCK_BOOTTIME (/proc/uptime) reads VAL at start\n"
 	  "  -U, --user                 unprivileged: new user namespace, same uid/gid\n"
 	  "  -r, --map-root-user        new user namespace, mapped to root\n"
-	  "  -f, --fork                 stay as parent: wait and pass the status on\n" },
+	  "  -f, --fork                 stay as parent: wait and pass the status on\n"
+	  "      --save FILE            save the clocks to FILE when COMMAND ends or\n"
+	  "                             timens is told to stop (implies --fork)\n"
+	  "      --continue FILE        start the clocks where FILE left them\n" },
+	{ "save", cmd_save,
+	  "save PID FILE",
+	  "Save the clocks of PID's time namespace to FILE.\n" },
 	{ "show", cmd_show,
 	  "show [--json] [PID]",
 	  "Show the time namespace of PID (default: timens itself).\n"

@@ -38,6 +38,8 @@ struct run_opts {
 	int64_t mono, boot, mono_value, uptime;
 	unsigned int userns;	/* 0, TIMENS_SPAWN_USERNS or TIMENS_SPAWN_USERNS_ROOT */
 	bool fork;
+	const char *save;	/* --save FILE */
+	const char *cont;	/* --continue FILE */
 	char **argv;		/* COMMAND [ARG]... */
 	/*
 	 * The host's clocks before we made anything, to explain an ERANGE
@@ -50,6 +52,8 @@ struct run_opts {
 enum {
 	OPT_UPTIME = 256,
 	OPT_MONO_VALUE,
+	OPT_SAVE,
+	OPT_CONTINUE,
 };
 
 static const struct option run_longopts[] = {
@@ -60,6 +64,8 @@ static const struct option run_longopts[] = {
 	{ "user",		no_argument,	   NULL, 'U' },
 	{ "map-root-user",	no_argument,	   NULL, 'r' },
 	{ "fork",		no_argument,	   NULL, 'f' },
+	{ "save",		required_argument, NULL, OPT_SAVE },
+	{ "continue",		required_argument, NULL, OPT_CONTINUE },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -96,6 +102,12 @@ static void parse_run_args(int argc, char **argv, struct run_opts *o)
 		case 'f':
 			o->fork = true;
 			break;
+		case OPT_SAVE:
+			o->save = optarg;
+			break;
+		case OPT_CONTINUE:
+			o->cont = optarg;
+			break;
 		default:
 			cli_usage_error("internal error: option %d", c);
 		}
@@ -108,9 +120,35 @@ static void parse_run_args(int argc, char **argv, struct run_opts *o)
 		cli_usage_error("--uptime: a clock cannot read a negative value");
 	if (o->has_mono_value && o->mono_value < 0)
 		cli_usage_error("--monotonic-value: a clock cannot read a negative value");
+	if (o->cont && (o->has_mono || o->has_boot || o->has_uptime || o->has_mono_value) &&
+	    !(o->save && !strcmp(o->save, o->cont)))
+		cli_usage_error("--continue sets both clocks; it takes no --monotonic, --boottime, "
+				"--uptime or --monotonic-value");
 	if (optind >= argc)
 		cli_usage_error("no command given");
 	o->argv = argv + optind;
+}
+
+/*
+ * --continue FILE: offsets that start the clocks at the saved values.
+ * With --save naming the same FILE, a missing file is the first run of a
+ * service: the other options (or our own clocks) apply.  True when OFF
+ * is set.
+ */
+static bool continue_offsets(const struct run_opts *o, struct timens_offset *off)
+{
+	struct timens_clocks saved;
+
+	if (o->save && !strcmp(o->save, o->cont) && access(o->cont, F_OK) < 0 && errno == ENOENT)
+		return false;
+	cli_load_clocks(o->cont, &saved);
+	if (timens_offset_for_clocks(&saved, off) < 0) {
+		if (errno == ERANGE)
+			cli_errx(EXIT_TIMENS, "%s: the saved clocks are beyond the kernel's limit of "
+				 "about 146 years", o->cont);
+		cli_err(EXIT_TIMENS, "cannot compute offsets from %s", o->cont);
+	}
+	return true;
 }
 
 /*
@@ -135,6 +173,8 @@ static void compute_offsets(struct run_opts *o, struct timens_offset *off)
 		o->host_known = true;
 	}
 	*off = own.offset_known ? own.offset : own.offset_for_children;
+	if (o->cont && continue_offsets(o, off))
+		return;
 	if (o->has_mono)
 		off->monotonic_offset_ns = o->mono;
 	if (o->has_boot)
@@ -254,11 +294,14 @@ static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGU
 #define N_FORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
 
 static volatile pid_t child_pid;
+static volatile sig_atomic_t stop_requested;
 
 static void forward_signal(int sig)
 {
 	int saved = errno;
 
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)
+		stop_requested = 1;
 	if (child_pid > 0)
 		kill(child_pid, sig);
 	errno = saved;
@@ -268,14 +311,15 @@ static void forward_signal(int sig)
  * Forwards the signals that are not ignored: a signal ignored when we
  * started (a background job's SIGINT) stays ignored in COMMAND too.
  */
-static void install_forwarding(void)
+static void install_forwarding(bool interrupt)
 {
 	struct sigaction sa, old;
 	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = forward_signal;
-	sa.sa_flags = SA_RESTART;
+	/* With --save a stop request must wake the wait, to save at once. */
+	sa.sa_flags = interrupt ? 0 : SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < N_FORWARDED; i++) {
 		if (sigaction(forwarded[i], NULL, &old) < 0)
@@ -341,14 +385,22 @@ static int spawn_and_wait(const struct run_opts *o, const struct timens_offset *
 	if (timens_spawn(&pid, o->argv[0], o->argv, NULL, &sp) < 0)
 		explain_spawn_error(errno, o, off);
 	child_pid = pid;
-	install_forwarding();
+	install_forwarding(o->save);
 	if (sigprocmask(SIG_SETMASK, &old, NULL) < 0)
 		cli_err(EXIT_TIMENS, "sigprocmask");
 
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR)
 			cli_err(EXIT_TIMENS, "waiting for %s", o->argv[0]);
+		if (o->save && stop_requested) {
+			/* Told to stop: save now, in case COMMAND never ends. */
+			stop_requested = 0;
+			cli_save_offset_clocks(o->save, off);
+		}
 	}
+	/* COMMAND has ended: nothing in the namespace reads its clocks now. */
+	if (o->save)
+		cli_save_offset_clocks(o->save, off);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
@@ -359,7 +411,7 @@ static bool can_run_in_place(const struct run_opts *o)
 {
 	const char *force = secure_getenv("TIMENS_PATH");
 
-	if (o->fork)
+	if (o->fork || o->save)
 		return false;
 	if (force && !strcmp(force, "fork"))
 		return false;
