@@ -18,7 +18,7 @@ complete_words() {
 }
 
 plan 9
-is "$(complete_words timens "")" "--help --version enter list probe run show " "subcommands"
+is "$(complete_words timens "")" "--help --version enter list probe run save show " "subcommands"
 is "$(complete_words timens r)" "run " "a subcommand by its prefix"
 is "$(complete_words timens run --b)" "--boottime " "run's options"
 is "$(complete_words timens run -b 1d --map)" "--map-root-user " "run's options after one with a value"
