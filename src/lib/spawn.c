@@ -250,14 +250,31 @@ static void spawn_child(void *arg)
 		else
 			r = raw_syscall(SYS_execve, c->path, c->argv, c->envp);
 	}
-	if (c->err_fd >= 0)
-		raw_syscall(SYS_write, c->err_fd, &r, sizeof(r));
-	else
+	if (c->err_fd >= 0) {
+		/* A lost report would read as success: insist. */
+		long w;
+		int i;
+
+		for (i = 0; i < 100; i++) {
+			w = raw_syscall(SYS_write, c->err_fd, &r, sizeof(r));
+			if (w == (long)sizeof(r) || (w < 0 && w != -EINTR && w != -ENOMEM &&
+						     w != -EAGAIN))
+				break;
+		}
+	} else {
 		c->err = r;
+	}
 	raw_syscall(SYS_exit, 127);
 }
 
 /* ---- In the caller ---- */
+
+/* Reaps a child whose exec failed: no zombie, whatever interrupts us. */
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
 
 static int copy_opts(struct timens_spawn_opts *dst, const struct timens_spawn_opts *src)
 {
@@ -363,7 +380,7 @@ static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
 	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 	munmap(stack, CHILD_STACK_SIZE);
 	if (r > 0 && c->err) {
-		waitpid((pid_t)r, NULL, 0);
+		reap((pid_t)r);
 		if (pidfd)
 			close(*pidfd);
 		return c->err;
@@ -420,7 +437,7 @@ static long spawn_fork(struct spawn_ctx *c, int *pidfd)
 		if (n != (ssize_t)sizeof(err))
 			err = 0;
 		if (err) {
-			waitpid(pid, NULL, 0);
+			reap(pid);
 			if (pidfd)
 				close(*pidfd);
 		}
