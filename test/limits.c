@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Limits: what a caller gets when the system says no, and that nothing
+ * is left half-made.
+ *
+ *   user.max_time_namespaces  ENOSPC (unshare's errno), set in a fresh
+ *                             user namespace (the limit is per user
+ *                             namespace, so the host's is not touched)
+ *   user.max_user_namespaces  ENOSPC, for CLONE_NEWUSER
+ *   RLIMIT_NPROC              EAGAIN (clone3's), whether the helper or
+ *                             the child is the process too many
+ *   RLIMIT_NOFILE             EMFILE, or success when the fds left are
+ *                             enough for the path taken
+ *
+ * After every refusal the caller's namespaces, mask and fds are as they
+ * were and nothing is left to reap; a call after the limit is lifted
+ * succeeds, so no namespace or process was leaked against the count.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include "child.h"
+
+/* A uid no one else on the machine runs as, so its process count is ours. */
+#define LONE_UID 54321
+
+static const struct timens_offset off = { 11 * NSEC_PER_SEC, 22 * NSEC_PER_SEC };
+
+struct outcome {
+	int err;		/* 0: success */
+	int child_ok;		/* the child ran in a new namespace */
+	int state_ok;
+	char why[96];
+};
+
+/* Shared with the scenario processes. */
+struct results {
+	int setup_err;
+	char setup_why[96];
+	struct outcome o[16];
+};
+
+static struct results *res;
+/* A child of ours that holds a namespace on purpose, or 0. */
+static pid_t holder_pid;
+/*
+ * Taking the caller's state needs an fd of its own: with PAD, one fd is
+ * taken after the snapshot and given back before the comparison, so
+ * that the call runs with exactly the fds the scenario left free.
+ */
+static bool pad;
+static int pad_fd = -1;
+
+static void pad_take(void)
+{
+	if (pad)
+		pad_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void pad_give_back(void)
+{
+	if (pad_fd >= 0)
+		close(pad_fd);
+	pad_fd = -1;
+}
+
+/*
+ * The caller's state as it was; the holder, alive, is the one child
+ * allowed (and no zombie).
+ */
+static bool state_same(const struct caller_state *before, char *why, size_t len)
+{
+	siginfo_t si;
+
+	if (caller_state_same(before, why, len))
+		return true;
+	if (!holder_pid || strcmp(why, "a child or zombie is left"))
+		return false;
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) || si.si_pid)
+		return false;
+	return kill(holder_pid, 0) == 0;
+}
+
+/* timens_clone3 whose child reports whether it is in a new namespace. */
+static void call_clone3(struct outcome *o, uint64_t flags)
+{
+	struct timens_clone_args a = {
+		.flags = CLONE_NEWTIME | flags,
+		.exit_signal = SIGCHLD,
+		.timens_offset = to_u64(&off),
+	};
+	uint64_t own = ns_ino("/proc/self/ns/time");
+	struct caller_state before;
+	pid_t pid;
+	int st;
+
+	caller_state_get(&before);
+	pad_take();
+	pid = timens_clone3(&a, sizeof(a));
+	if (pid == 0)
+		_exit(ns_ino("/proc/self/ns/time") != own ? 0 : 1);
+	o->err = pid < 0 ? errno : 0;
+	pad_give_back();
+	if (pid > 0) {
+		st = wait_status(pid);
+		o->child_ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	o->state_ok = state_same(&before, o->why, sizeof(o->why));
+}
+
+/* timens_spawn of /bin/true. */
+static void call_spawn(struct outcome *o, uint64_t flags)
+{
+	char *argv[] = { "true", NULL };
+	struct caller_state before;
+	pid_t pid;
+	int st;
+	TIMENS_SPAWN_OPTS(opts, .offset = &off, .flags = flags | TIMENS_SPAWN_SEARCH_PATH);
+
+	caller_state_get(&before);
+	pad_take();
+	if (timens_spawn(&pid, "true", argv, NULL, &opts)) {
+		o->err = errno;
+		pad_give_back();
+	} else {
+		pad_give_back();
+		o->err = 0;
+		st = wait_status(pid);
+		o->child_ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	o->state_ok = state_same(&before, o->why, sizeof(o->why));
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+static _Noreturn void setup_failed(const char *what)
+{
+	res->setup_err = errno;
+	snprintf(res->setup_why, sizeof(res->setup_why), "%s", what);
+	_exit(1);
+}
+
+/* Root of a fresh user namespace, mapped to root outside. */
+static void fresh_userns(void)
+{
+	if (unshare(CLONE_NEWUSER))
+		setup_failed("unshare(CLONE_NEWUSER)");
+	if (write_file("/proc/self/setgroups", "deny") ||
+	    write_file("/proc/self/uid_map", "0 0 1") ||
+	    write_file("/proc/self/gid_map", "0 0 1"))
+		setup_failed("writing the id maps");
+}
+
+static void scenario_namespaces(void)
+{
+	int hold[2];
+	pid_t holder;
+	struct timens_clone_args a = {
+		.flags = CLONE_NEWTIME,
+		.exit_signal = SIGCHLD,
+		.timens_offset = to_u64(&off),
+	};
+	char c;
+
+	fresh_userns();
+	if (write_file("/proc/sys/user/max_time_namespaces", "0"))
+		setup_failed("max_time_namespaces = 0");
+	call_clone3(&res->o[0], 0);
+	call_spawn(&res->o[1], 0);
+	/* One allowed: held by a child, the next is refused, then allowed. */
+	if (write_file("/proc/sys/user/max_time_namespaces", "1"))
+		setup_failed("max_time_namespaces = 1");
+	if (pipe2(hold, O_CLOEXEC))
+		setup_failed("pipe2");
+	holder = timens_clone3(&a, sizeof(a));
+	if (holder == 0) {
+		close(hold[1]);
+		_exit(read(hold[0], &c, 1) == 0 ? 0 : 1);
+	}
+	if (holder < 0)
+		setup_failed("the first namespace under a limit of 1");
+	close(hold[0]);
+	holder_pid = holder;
+	call_clone3(&res->o[2], 0);
+	holder_pid = 0;
+	close(hold[1]);
+	wait_status(holder);
+	call_clone3(&res->o[3], 0);
+	/* A user namespace too many, for CLONE_NEWUSER. */
+	if (write_file("/proc/sys/user/max_time_namespaces", "100") ||
+	    write_file("/proc/sys/user/max_user_namespaces", "0"))
+		setup_failed("max_user_namespaces = 0");
+	call_clone3(&res->o[4], CLONE_NEWUSER);
+	call_spawn(&res->o[5], TIMENS_SPAWN_USERNS);
+	_exit(0);
+}
+
+/* The soft limit only: an unprivileged process may raise it again. */
+static void set_nproc(rlim_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NPROC, &rl))
+		setup_failed("getrlimit(RLIMIT_NPROC)");
+	rl.rlim_cur = n < rl.rlim_max ? n : rl.rlim_max;
+	if (setrlimit(RLIMIT_NPROC, &rl))
+		setup_failed("setrlimit(RLIMIT_NPROC)");
+}
+
+static void scenario_nproc(void)
+{
+	if (setresgid(LONE_UID, LONE_UID, LONE_UID) || setresuid(LONE_UID, LONE_UID, LONE_UID))
+		setup_failed("setresuid");
+	if (prctl(PR_SET_DUMPABLE, 1))
+		setup_failed("PR_SET_DUMPABLE");
+	timens_features();
+	/* We are the only process of this uid: 1 leaves no room at all. */
+	set_nproc(1);
+	call_clone3(&res->o[0], CLONE_NEWUSER);
+	call_spawn(&res->o[1], TIMENS_SPAWN_USERNS);
+	/* Room for the helper, not for the child. */
+	set_nproc(2);
+	call_clone3(&res->o[2], CLONE_NEWUSER);
+	/* Lifted: everything works, so nothing was left counted. */
+	set_nproc(64);
+	call_clone3(&res->o[3], CLONE_NEWUSER);
+	call_spawn(&res->o[4], TIMENS_SPAWN_USERNS);
+	_exit(0);
+}
+
+/*
+ * Fills every fd below a limit of 64 but FREE of them; returns the first
+ * of the fds it made (they are closed again by close_from()).
+ */
+static int fill_fds(int free_fds, int *made)
+{
+	struct rlimit rl = { 64, 64 };
+	int fds[64], n = 0, i;
+
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		setup_failed("setrlimit(RLIMIT_NOFILE)");
+	for (;;) {
+		int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+	}
+	/* One more for the snapshot's own use, taken back by pad_take(). */
+	for (i = 0; i < free_fds + 1 && n > 0; i++)
+		close(fds[--n]);
+	memcpy(made, fds, sizeof(int) * (size_t)n);
+	return n;
+}
+
+static void unfill_fds(const int *made, int n)
+{
+	while (n > 0)
+		close(made[--n]);
+}
+
+/* One caller kind: 0 clone3, 1 spawn (vfork or fork path). */
+static void scenario_nofile(int kind)
+{
+	int made[64], n, free_fds;
+
+	if (kind == 2 && setenv("TIMENS_PATH", "fork", 1))
+		setup_failed("setenv");
+	timens_features();
+	pad = true;
+	for (free_fds = 0; free_fds <= 4; free_fds++) {
+		n = fill_fds(free_fds, made);
+		if (kind == 0)
+			call_clone3(&res->o[free_fds], 0);
+		else
+			call_spawn(&res->o[free_fds], 0);
+		unfill_fds(made, n);
+	}
+	_exit(0);
+}
+
+static void run(void (*fn)(void))
+{
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	pid = fork();
+	if (pid < 0)
+		tap_bail("fork: %s", strerror(errno));
+	if (pid == 0)
+		fn();
+	if (wait_status(pid) != 0 || res->setup_err)
+		tap_bail("scenario setup: %s: %s", res->setup_why, strerror(res->setup_err));
+}
+
+static void nofile_clone3(void) { scenario_nofile(0); }
+static void nofile_spawn(void) { scenario_nofile(1); }
+static void nofile_spawn_fork(void) { scenario_nofile(2); }
+
+/* Refused with WANT, nothing changed. */
+static void expect_err(const struct outcome *o, int want, const char *what)
+{
+	tap_ok(o->err == want && o->state_ok, "%s: %s (want %s)%s%s", what,
+	       o->err ? strerrorname_np(o->err) : "success", strerrorname_np(want),
+	       o->state_ok ? "" : ", but ", o->state_ok ? "" : o->why);
+}
+
+static void expect_ok(const struct outcome *o, const char *what)
+{
+	tap_ok(!o->err && o->child_ok && o->state_ok, "%s: %s%s%s", what,
+	       o->err ? strerrorname_np(o->err) : "success",
+	       o->state_ok ? "" : ", but ", o->state_ok ? "" : o->why);
+}
+
+/* EMFILE, or success when the fds left sufficed; never anything else. */
+static void expect_nofile(const struct outcome *o, int free_fds, const char *what)
+{
+	bool good = o->state_ok && (o->err == EMFILE || (!o->err && o->child_ok));
+
+	/* With four fds free every path has what it needs. */
+	if (free_fds == 4)
+		good = good && !o->err;
+	tap_ok(good, "%s, %d fds free: %s%s%s", what, free_fds,
+	       o->err ? strerrorname_np(o->err) : "success",
+	       o->state_ok ? "" : ", but ", o->state_ok ? "" : o->why);
+}
+
+int main(int argc, char **argv)
+{
+	const char *names[] = { "timens_clone3", "timens_spawn (vfork path)",
+				"timens_spawn (fork path)" };
+	void (*nofile[])(void) = { nofile_clone3, nofile_spawn, nofile_spawn_fork };
+	int k, i;
+
+	test_exec_hook(argc, argv);
+	/* No library call here: a scenario may choose its path first. */
+	if (access("/proc/self/ns/time", F_OK))
+		tap_skip_all("kernel without time namespaces (CONFIG_TIME_NS, 5.6+)");
+	require_root();
+	require_unpriv_userns();
+	res = shared_alloc(sizeof(*res));
+	tap_plan(27);
+
+	run(scenario_namespaces);
+	expect_err(&res->o[0], ENOSPC, "max_time_namespaces 0, timens_clone3");
+	expect_err(&res->o[1], ENOSPC, "max_time_namespaces 0, timens_spawn");
+	expect_err(&res->o[2], ENOSPC, "max_time_namespaces 1 and one held, timens_clone3");
+	expect_ok(&res->o[3], "max_time_namespaces 1 once released, timens_clone3");
+	expect_err(&res->o[4], ENOSPC, "max_user_namespaces 0, CLONE_NEWUSER");
+	expect_err(&res->o[5], ENOSPC, "max_user_namespaces 0, timens_spawn with a user ns");
+
+	run(scenario_nproc);
+	expect_err(&res->o[0], EAGAIN, "RLIMIT_NPROC reached, CLONE_NEWUSER (no helper)");
+	expect_err(&res->o[1], EAGAIN, "RLIMIT_NPROC reached, timens_spawn with a user ns");
+	expect_err(&res->o[2], EAGAIN, "RLIMIT_NPROC one short, CLONE_NEWUSER (no child)");
+	expect_ok(&res->o[3], "RLIMIT_NPROC lifted, CLONE_NEWUSER");
+	expect_ok(&res->o[4], "RLIMIT_NPROC lifted, timens_spawn with a user ns");
+
+	for (k = 0; k < 3; k++) {
+		run(nofile[k]);
+		for (i = 0; i <= 4; i++)
+			expect_nofile(&res->o[i], i, names[k]);
+	}
+	tap_ok(no_children(), "no scenario left anything behind");
+	return tap_done();
+}
