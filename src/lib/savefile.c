@@ -89,8 +89,12 @@ static int parse_ns(const char *s, int64_t *out)
 			return -1;
 	if (*s++ != '.')
 		return -1;
-	for (; *s >= '0' && *s <= '9'; s++, digits++)
+	for (; *s >= '0' && *s <= '9'; s++, digits++) {
+		/* Nine digits exactly: a tenth is refused before it can overflow. */
+		if (digits == 9)
+			return -1;
 		nsec = nsec * 10 + (*s - '0');
+	}
 	if (*s || digits != 9)
 		return -1;
 	if (__builtin_mul_overflow(sec, NSEC_PER_SEC, &sec) ||
