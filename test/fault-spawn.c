@@ -146,14 +146,15 @@ static void target(struct fault_ctl *ctl, void *arg)
 /*
  * Sites where the library is known to misbehave, reported to its owner:
  * TAP TODO, so that the suite stays green and a fix shows up as
- * "unexpectedly succeeded".
+ * "unexpectedly succeeded".  None at present (waitpid through EINTR and
+ * the fork path's lost error report were fixed after this test found
+ * them).
  */
 static const char *known_bug(const char *mode, const struct fault_site *s, int n)
 {
-	if (n == 2 && s[1].nr == SYS_wait4)
-		return "spawn: waitpid of a failed child is not retried on EINTR: zombie";
-	if (n == 2 && s[1].nr == SYS_write && strstr(mode, "spawn-fork"))
-		return "spawn-fork: a lost error report reads as success (child exits 127)";
+	(void)mode;
+	(void)s;
+	(void)n;
 	return NULL;
 }
 
