@@ -35,7 +35,9 @@ grep -q "^monotonic offset: *20m34s (1234000000000 ns)" "$scratch/show" &&
 ok $? "show PID reports the offsets util-linux gave"
 grep -q "^time namespace: *$ino " "$scratch/show"
 ok $? "show PID reports its namespace inode"
+up0=$(cut -d' ' -f1 /proc/uptime)
 "$T" show --json "$pid" >"$scratch/json"
+up1=$(cut -d' ' -f1 /proc/uptime)
 json_valid <"$scratch/json"
 ok $? "show --json PID is valid JSON"
 is "$(json_get "d['offsets']['monotonic_ns'], d['offsets']['boottime_ns']" <"$scratch/json")" \
@@ -44,12 +46,13 @@ is "$(json_get "d['offsets']['monotonic'], d['offsets']['boottime']" <"$scratch/
 	"('20m34s', '1h34m38s')" "show --json: offsets as text"
 is "$(json_get "d['pid'], d['time_ns']['ino']" <"$scratch/json")" "($pid, $ino)" \
 	"show --json: pid and namespace inode"
-up=$(cut -d' ' -f1 /proc/uptime)
 boot=$(json_get "d['clocks']['boottime_ns']" <"$scratch/json")
 own_boot=$("$T" show --json | json_get "d['offsets']['boottime_ns']")
-d=$(echo "$boot $up $own_boot" | awk '{ printf "%d", $1 / 1e9 - $2 + $3 / 1e9 }')
-[ "$d" -ge 5677 ] && [ "$d" -le 5679 ]
-ok $? "show --json: its boottime clock reads 5678 s more than ours (+$d s)"
+# Our uptime was read just before and just after show: the clock it
+# reported must lie between them, 5678 s ahead (/proc/uptime has 10 ms steps).
+echo "$boot $up0 $up1 $own_boot" | awk '{ b = $1 / 1e9 + $4 / 1e9 - 5678;
+	exit !(b >= $2 - 0.01 && b <= $3 + 0.01) }'
+ok $? "show --json: its boottime clock reads 5678 s more than ours ($boot ns, ours $up0..$up1 s)"
 
 # The unshare process made the namespace but stays outside it.
 "$T" show --json "$holder" >"$scratch/json"
@@ -129,11 +132,12 @@ is "$(json_get "[n['command'] for n in d['namespaces'] if n['ns']['ino'] == $win
 # enter PID
 got=$("$T" enter "$pid" -- readlink /proc/self/ns/time)
 is "$got" "time:[$ino]" "enter PID: COMMAND runs in PID's namespace"
-up=$(cut -d' ' -f1 /proc/uptime)
+up0=$(cut -d' ' -f1 /proc/uptime)
 got=$("$T" enter "$pid" cut -d' ' -f1 /proc/uptime)
-d=$(echo "$got $up $own_boot" | awk '{ printf "%d", $1 - $2 + $3 / 1e9 }')
-[ "$d" -ge 5677 ] && [ "$d" -le 5679 ]
-ok $? "enter PID: /proc/uptime inside reads 5678 s more (+$d s)"
+up1=$(cut -d' ' -f1 /proc/uptime)
+echo "$got $up0 $up1 $own_boot" | awk '{ b = $1 + $4 / 1e9 - 5678;
+	exit !(b >= $2 - 0.02 && b <= $3 + 0.02) }'
+ok $? "enter PID: /proc/uptime inside reads 5678 s more ($got, ours $up0..$up1)"
 got=$("$T" enter "$pid" -- "$PY" -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
 mono=$("$PY" -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
 own_mono=$("$T" show --json | json_get "d['offsets']['monotonic_ns']")
