@@ -234,3 +234,24 @@ fuzz: fuzz-build
 fuzz-clean:
 	rm -rf $(FUZZ_BUILD)
 clean: fuzz-clean
+
+# ---- valgrind: the tool's end-to-end cases under memcheck ----------------
+# The installed tool is static, and valgrind cannot see through a static
+# libc; this is the same code linked against the shared libc, plain
+# (valgrind and ASan do not mix).  test/valgrind.sh runs the cases;
+# `make valgrind` runs just that script.
+VG_BUILD := build-vg
+VG_BIN   := $(VG_BUILD)/timens
+
+$(VG_BIN): $(CLI_SRCS) $(LIB_SRCS) $(LIB_ASM) include/timens.h $(wildcard src/lib/*.h src/cli/*.h)
+	@mkdir -p $(@D)
+	$(CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib -Isrc/cli \
+		-DTIMENS_VERSION='"$(VERSION)"' -o $@ $(CLI_SRCS) $(LIB_SRCS) $(LIB_ASM) -pthread
+
+.PHONY: valgrind valgrind-build
+valgrind-build: $(VG_BIN)
+valgrind: valgrind-build
+	prove -v test/valgrind.sh
+clean: valgrind-clean
+valgrind-clean:
+	rm -rf $(VG_BUILD)
