@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/auxv.h>
 
 #include "cli.h"
 
@@ -241,10 +242,28 @@ static void close_stdout(void)
 	}
 }
 
+/*
+ * timens must never be installed setuid, setgid or with file
+ * capabilities: it would let every user create time namespaces with any
+ * offsets, enter other users' namespaces and exec as root.  The kernel
+ * marks such an exec AT_SECURE; refuse before reading any argument.
+ * Unprivileged users have -U, which grants what a user namespace does.
+ */
+static void refuse_privileged_exec(void)
+{
+	if (!getauxval(AT_SECURE) && getuid() == geteuid() && getgid() == getegid())
+		return;
+	fprintf(stderr, "%s: refusing to run setuid, setgid or with file capabilities; "
+		"run it as root, or unprivileged with -U (a user namespace)\n", prog);
+	/* Leave at once: no exit handler runs with borrowed privileges. */
+	_exit(EXIT_TIMENS);
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
 
+	refuse_privileged_exec();
 	atexit(close_stdout);
 	if (argc < 2)
 		cli_usage_error("no subcommand given");
