@@ -401,7 +401,7 @@ static void site_text(char *buf, size_t len, const struct fault_site *sites, int
 		return;
 	}
 	for (i = 0; i < n && used < (int)len; i++)
-		used += snprintf(buf + used, len - (size_t)used, "%s%s #%d fails with %s",
+		used += snprintf(buf + used, len - (size_t)used, "%s%s[%d] fails with %s",
 				 i ? ", then " : "", fault_name(sites[i].nr), sites[i].nth + 1,
 				 strerrorname_np(sites[i].err) ?: "?");
 }
