@@ -4,9 +4,9 @@
  * through the vDSO, the raw syscall and /proc/uptime, nanoseconds and
  * negative values included; /proc/CHILD/timens_offsets agrees; the child
  * is in a namespace of its own and the caller is left as it was.  Run
- * once single-threaded and once with an idle thread alive, which takes
- * the userspace paths in turn (inplace, then helper-thread) unless the
- * kernel does it natively.
+ * single-threaded (inplace path), with an idle thread alive (child
+ * path), and with an idle thread and CLONE_FILES (helper-thread path),
+ * unless the kernel does it natively.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,11 +33,15 @@ static const struct {
 };
 #define NCASES (int)(sizeof(cases) / sizeof(cases[0]))
 
-static enum timens_path expected(bool threaded)
+enum mode { SINGLE, THREADED, THREADED_FILES };
+static const char *const mode_name[] = { "1 thread", "2 threads", "2 threads, CLONE_FILES" };
+
+static enum timens_path expected(enum mode m)
 {
 	if (timens_features() & TIMENS_FEATURE_NATIVE_OFFSET)
 		return TIMENS_PATH_NATIVE;
-	return threaded ? TIMENS_PATH_HELPER_THREAD : TIMENS_PATH_INPLACE;
+	return m == SINGLE ? TIMENS_PATH_INPLACE
+			   : m == THREADED ? TIMENS_PATH_CHILD : TIMENS_PATH_HELPER_THREAD;
 }
 
 static void read_child_offsets(pid_t pid, struct timens_offset *off)
@@ -66,10 +70,10 @@ static void read_child_offsets(pid_t pid, struct timens_offset *off)
 }
 
 /* A child that stops, so that the parent can read its /proc files. */
-static void check_proc_view(const struct timens_offset *want, const char *what)
+static void check_proc_view(const struct timens_offset *want, uint64_t flags, const char *what)
 {
 	struct timens_clone_args args = {
-		.flags = CLONE_NEWTIME,
+		.flags = CLONE_NEWTIME | flags,
 		.exit_signal = SIGCHLD,
 		.timens_offset = to_u64(want),
 	};
@@ -83,7 +87,9 @@ static void check_proc_view(const struct timens_offset *want, const char *what)
 		tap_bail("pipe2: %s", strerror(errno));
 	pid = timens_clone3(&args, sizeof(args));
 	if (pid == 0) {
-		close(pipefd[1]);
+		/* With CLONE_FILES the table is the caller's: leave it be. */
+		if (!(flags & CLONE_FILES))
+			close(pipefd[1]);
 		if (read(pipefd[0], &c, 1) < 0)
 			_exit(1);
 		_exit(0);
@@ -116,8 +122,9 @@ static void *idle(void *arg)
 	return NULL;
 }
 
-static void run_cases(bool threaded)
+static void run_cases(enum mode m)
 {
+	uint64_t flags = m == THREADED_FILES ? CLONE_FILES : 0;
 	struct caller_state before;
 	char what[128];
 	int i;
@@ -126,12 +133,11 @@ static void run_cases(bool threaded)
 	for (i = 0; i < NCASES; i++) {
 		struct child_report *r;
 
-		snprintf(what, sizeof(what), "%s, %s", cases[i].name,
-			 threaded ? "2 threads" : "1 thread");
-		r = clone_and_check(&cases[i].off, 0, what);
-		tap_ok(timens_last_path() == expected(threaded), "%s: took path %s (want %s)",
+		snprintf(what, sizeof(what), "%s, %s", cases[i].name, mode_name[m]);
+		r = clone_and_check(&cases[i].off, flags, what);
+		tap_ok(timens_last_path() == expected(m), "%s: took path %s (want %s)",
 		       what, timens_path_name(timens_last_path()),
-		       timens_path_name(expected(threaded)));
+		       timens_path_name(expected(m)));
 		tap_ok(r && r->s.time_ino != before.time_ino && r->s.time_ino == r->s.tfc_ino,
 		       "%s: child's time ns is new and is its time_for_children", what);
 		tap_ok(r && memcmp(&r->mask, &before.mask, sizeof(sigset_t)) == 0,
@@ -139,8 +145,8 @@ static void run_cases(bool threaded)
 		tap_ok(r && r->nfds == count_fds(), "%s: child has the caller's fds, no more (%d, %d)",
 		       what, r ? r->nfds : -1, count_fds());
 	}
-	check_proc_view(&cases[5].off, threaded ? "2 threads" : "1 thread");
-	caller_state_check(&before, threaded ? "after 2-thread calls" : "after 1-thread calls");
+	check_proc_view(&cases[5].off, flags, mode_name[m]);
+	caller_state_check(&before, mode_name[m]);
 }
 
 int main(int argc, char **argv)
@@ -158,12 +164,13 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 
-	tap_plan(2 * (NCASES * 7 + 3 + 5));
-	run_cases(false);
+	tap_plan(3 * (NCASES * 7 + 3 + 5));
+	run_cases(SINGLE);
 
 	if (pipe2(pipefd, O_CLOEXEC) || pthread_create(&t, NULL, idle, &pipefd[0]))
 		tap_bail("cannot start the idle thread");
-	run_cases(true);
+	run_cases(THREADED);
+	run_cases(THREADED_FILES);
 	close(pipefd[1]);
 	pthread_join(t, NULL);
 	close(pipefd[0]);

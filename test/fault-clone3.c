@@ -9,7 +9,8 @@
  * process or zombie is left.
  *
  * Paths: single-threaded root (inplace), root with an idle thread
- * (helper-thread), nobody with CLONE_NEWUSER (helper-process).  On a
+ * (child), the same with CLONE_FILES (helper-thread), nobody with
+ * CLONE_NEWUSER (helper-process).  On a
  * kernel with the native timens_offset these are forced to emulate.
  */
 #include <errno.h>
@@ -30,12 +31,14 @@ struct mode {
 	enum timens_path path;
 	bool thread;		/* an idle second thread */
 	bool nobody;		/* uid 65534, CLONE_NEWUSER */
+	uint64_t flags;		/* more clone flags */
 };
 
 static const struct mode modes[] = {
-	{ "inplace", TIMENS_PATH_INPLACE, false, false },
-	{ "helper-thread", TIMENS_PATH_HELPER_THREAD, true, false },
-	{ "helper-process", TIMENS_PATH_HELPER_PROCESS, false, true },
+	{ "inplace", TIMENS_PATH_INPLACE, false, false, 0 },
+	{ "child", TIMENS_PATH_CHILD, true, false, 0 },
+	{ "helper-thread", TIMENS_PATH_HELPER_THREAD, true, false, CLONE_FILES },
+	{ "helper-process", TIMENS_PATH_HELPER_PROCESS, false, true, 0 },
 };
 
 /* What the target saw: fault_ctl.user. */
@@ -106,7 +109,7 @@ static void target(struct fault_ctl *ctl, void *arg)
 	const struct mode *m = arg;
 	struct report *r = (struct report *)ctl->user;
 	struct timens_clone_args a = {
-		.flags = CLONE_NEWTIME | (m->nobody ? CLONE_NEWUSER : 0),
+		.flags = CLONE_NEWTIME | (m->nobody ? CLONE_NEWUSER : 0) | m->flags,
 		.exit_signal = SIGCHLD,
 		.timens_offset = to_u64(&off),
 	};

@@ -48,6 +48,7 @@ size_t timens__offsets_record(char *buf, const struct timens_offset *off);
  * vfork-style child).  0 or -errno.
  */
 long timens__write_offsets_raw(pid_t tid, const struct timens_offset *off);
+long timens__write_offsets_path(const char *path, const struct timens_offset *off);
 
 /* Reads LEN bytes at user address SRC without faulting: 0 or -EFAULT. */
 int timens__copy_user(void *dst, const void *src, size_t len);

@@ -67,14 +67,20 @@ size_t timens__offsets_record(char *buf, const struct timens_offset *off)
 
 long timens__write_offsets_raw(pid_t tid, const struct timens_offset *off)
 {
-	char path[40], rec[TIMENS_OFFSETS_RECORD_MAX];
-	size_t n = put_str(path, "/proc/"), len;
-	long fd, r;
+	char path[40];
+	size_t n = put_str(path, "/proc/");
 
 	n += put_s64(path + n, tid);
 	n += put_str(path + n, "/timens_offsets");
 	path[n] = '\0';
-	len = timens__offsets_record(rec, off);
+	return timens__write_offsets_path(path, off);
+}
+
+long timens__write_offsets_path(const char *path, const struct timens_offset *off)
+{
+	char rec[TIMENS_OFFSETS_RECORD_MAX];
+	size_t len = timens__offsets_record(rec, off);
+	long fd, r;
 
 	fd = raw_syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
