@@ -118,7 +118,8 @@ finished 6.1 "$rc_o"
 	echo "== stage times"
 	cat "$TIMES"
 	echo "total                              $(( $(date +%s) - t0 ))s"
-	echo "ccache: $(ccache -s 2>/dev/null | grep -iE 'hits|misses' | tr -s ' ' | tr '\n' ';')"
+	echo "ccache this run: $(ccache --show-stats 2>&1 | grep -E '^ *(Hits|Misses):' |
+		tr -s ' ' | paste -sd ' ')"
 	if [ -f "$OUT/guest-6.12-patched.log" ]; then
 		echo
 		echo "== bench-clone3 (6.12 patched guest)"

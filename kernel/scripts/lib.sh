@@ -5,7 +5,7 @@ set -euo pipefail
 
 KDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOPDIR=$(cd "$KDIR/.." && pwd)
-CACHE=${TIMENS_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/timens-kernel}
+CACHE=${TIMENS_KERNEL_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/timens-kernel}
 JOBS=${JOBS:-2}
 LOG=${TIMENS_KERNEL_LOG:-$KDIR/out/check.log}
 TIMES=${TIMENS_KERNEL_TIMES:-$KDIR/out/times.txt}
