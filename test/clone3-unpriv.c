@@ -22,9 +22,10 @@ struct report {
 	struct clock_window w;
 };
 
+static struct timens_offset off = { 10 * 86400 * NSEC_PER_SEC + 11, -(20 * NSEC_PER_SEC) - 3 };
+
 static void as_nobody(struct report *r)
 {
-	struct timens_offset off = { 10 * 86400 * NSEC_PER_SEC + 11, -(20 * NSEC_PER_SEC) - 3 };
 	struct timens_clone_args a = {
 		.flags = CLONE_NEWUSER | CLONE_NEWTIME,
 		.exit_signal = SIGCHLD,
@@ -75,7 +76,6 @@ static void as_nobody(struct report *r)
 
 int main(int argc, char **argv)
 {
-	struct timens_offset off = { 10 * 86400 * NSEC_PER_SEC + 11, -(20 * NSEC_PER_SEC) - 3 };
 	struct report *r;
 	pid_t pid;
 	int st;
@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 	require_root();		/* to become nobody */
 	require_unpriv_userns();
 
+	off.boottime_offset_ns = fit_negative(CLOCK_BOOTTIME, off.boottime_offset_ns);
 	r = shared_alloc(sizeof(*r));
 	pid = fork();
 	if (pid == 0)

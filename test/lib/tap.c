@@ -486,3 +486,10 @@ int wait_status(pid_t pid)
 	}
 	return st;
 }
+
+int64_t fit_negative(clockid_t clock, int64_t want)
+{
+	int64_t half = clock_ns(clock) / 2;
+
+	return want < -half ? -half : want;
+}

@@ -108,5 +108,10 @@ int thread_count(void);
 /* Offsets of the caller's own namespace (time == time_for_children). */
 struct timens_offset own_offsets(void);
 uint64_t ns_ino(const char *path);
+/*
+ * WANT, a negative offset for CLOCK, or less negative on a machine up
+ * too short a time for it (the kernel refuses a clock below zero).
+ */
+int64_t fit_negative(clockid_t clock, int64_t want);
 
 #endif
