@@ -94,10 +94,14 @@ static void check_proc_view(const struct timens_offset *want, uint64_t flags, co
 			_exit(1);
 		_exit(0);
 	}
-	close(pipefd[0]);
+	/* Not yet with CLONE_FILES: the child reads from this very fd. */
+	if (!(flags & CLONE_FILES))
+		close(pipefd[0]);
 	if (!tap_ok(pid > 0, "%s: child for /proc view (%s)", what,
 		    pid < 0 ? strerror(errno) : "ok")) {
 		close(pipefd[1]);
+		if (flags & CLONE_FILES)
+			close(pipefd[0]);
 		return;
 	}
 	read_child_offsets(pid, &got);
@@ -110,6 +114,8 @@ static void check_proc_view(const struct timens_offset *want, uint64_t flags, co
 	       "%s: child is in a time namespace of its own", what);
 	close(pipefd[1]);
 	wait_status(pid);
+	if (flags & CLONE_FILES)
+		close(pipefd[0]);
 }
 
 static void *idle(void *arg)
