@@ -145,7 +145,7 @@ int timens__copy_user(void *dst, const void *src, size_t len)
  * with the same fd, threads and credentials, so only a transient error
  * (ENOMEM for the new nsproxy) can stop it: insist.
  */
-static void setns_back(int fd)
+void timens__setns_back(int fd)
 {
 	int i;
 
@@ -257,7 +257,7 @@ static int inplace_begin(struct clone_plan *p)
 	}
 	r = timens__write_offsets_raw(sys_gettid(), &p->offset);
 	if (r < 0) {
-		setns_back(fd);
+		timens__setns_back(fd);
 		close(fd);
 		return (int)r;
 	}
@@ -562,7 +562,7 @@ long timens__clone_finish(struct clone_plan *p, long ret)
 		ret = p->child_result;
 	}
 	if (p->own_ns_fd >= 0) {
-		setns_back(p->own_ns_fd);
+		timens__setns_back(p->own_ns_fd);
 		close(p->own_ns_fd);
 		p->own_ns_fd = -1;
 	}

@@ -50,6 +50,12 @@ size_t timens__offsets_record(char *buf, const struct timens_offset *off);
 long timens__write_offsets_raw(pid_t tid, const struct timens_offset *off);
 long timens__write_offsets_path(const char *path, const struct timens_offset *off);
 
+/*
+ * setns() back into the time namespace FD names, insisting through
+ * transient errors (ENOMEM): for undoing an unshare(CLONE_NEWTIME).
+ */
+void timens__setns_back(int fd);
+
 /* Reads LEN bytes at user address SRC without faulting: 0 or -EFAULT. */
 int timens__copy_user(void *dst, const void *src, size_t len);
 

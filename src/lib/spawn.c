@@ -530,10 +530,15 @@ TIMENS_EXPORT int timens_unshare(const struct timens_offset *offset, uint64_t fl
 		return -1;
 	}
 	if (!flags) {
+		/*
+		 * The fd to undo with, opened before anything changes: no fd
+		 * to spare means no way back, so nothing is done.
+		 */
 		own = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
-		if (own >= 0 && (fstat(own, &own_st) ||
-				 stat("/proc/thread-self/ns/time_for_children", &tfc_st) ||
-				 own_st.st_ino != tfc_st.st_ino || own_st.st_dev != tfc_st.st_dev)) {
+		if (own < 0)
+			return -1;
+		if (fstat(own, &own_st) || stat("/proc/thread-self/ns/time_for_children", &tfc_st) ||
+		    own_st.st_ino != tfc_st.st_ino || own_st.st_dev != tfc_st.st_dev) {
 			close(own);
 			own = -1;
 		}
@@ -548,7 +553,7 @@ TIMENS_EXPORT int timens_unshare(const struct timens_offset *offset, uint64_t fl
 	if (r < 0) {
 		err = (int)-r;
 		if (own >= 0)
-			setns(own, CLONE_NEWTIME);
+			timens__setns_back(own);
 	}
 out:
 	if (own >= 0)
