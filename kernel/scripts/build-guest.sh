@@ -75,7 +75,7 @@ if [ "$kind" != vanilla ]; then
 		[ -n "$t" ] || continue
 		cp "$libtests/$t" "$work/libtimens/$t"
 		plan "libtimens/$t" strict "$env" "/libtimens/$t"
-	done < <(cat "$libtests/LIST" 2>/dev/null)
+	done < <(awk '!seen[$0]++' "$libtests/LIST" 2>/dev/null)
 	if [ "$kind" = patched ] && [ -f "$libtests/BENCH" ] &&
 	   grep -qx bench-clone3 "$libtests/BENCH"; then
 		cp "$libtests/bench-clone3" "$work/libtimens/bench-clone3"
