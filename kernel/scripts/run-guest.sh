@@ -5,7 +5,7 @@
 #
 # Boot the guest under QEMU (TCG), its console into LOG and onto stderr, and
 # kill it after TIMEOUT_S seconds.  Exit 0 if the guest ran its whole plan
-# and every program passed, 1 if some failed, 2 if it did not finish.
+# (check.sh judges the results in LOG), 2 if it did not finish.
 . "$(dirname "$0")/lib.sh"
 
 kernel=$1 initrd=$2 log=$3 limit=${4:-1200}
@@ -20,4 +20,4 @@ if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	exit 2
 fi
 grep -q '^TIMENS-GUEST-END$' "$log" || { say "guest did not finish its plan"; exit 2; }
-grep -q '^# timens-guest: [0-9]* passed, 0 failed$' "$log" || exit 1
+grep '^# timens-guest: ' "$log" >&2
