@@ -81,23 +81,19 @@ int main(int argc, char **argv)
 		{ 1, PLAIN, TIMENS_PATH_NONE },
 		{ 1, TIMENS, TIMENS_PATH_NONE },
 		{ 1, TIMENS, TIMENS_PATH_INPLACE },
-		{ 1, TIMENS, TIMENS_PATH_CHILD },
 		{ 1, TIMENS, TIMENS_PATH_HELPER_THREAD },
 		{ 1, RAW_NEWTIME, TIMENS_PATH_NONE },
 		{ 2, PLAIN, TIMENS_PATH_NONE },
 		{ 2, TIMENS, TIMENS_PATH_NONE },
-		{ 2, TIMENS, TIMENS_PATH_HELPER_THREAD },
 	};
 	struct series s[] = {
 		{ "clone3 + wait", "kernel", "us/child", 0, "", {0} },
 		{ "timens_clone3 +1d + wait", "?", "us/child", 0, "<=1.10", {0} },
 		{ "timens_clone3 +1d (inplace forced)", "?", "us/child", 0, "", {0} },
-		{ "timens_clone3 +1d (child forced)", "?", "us/child", 0, "", {0} },
 		{ "timens_clone3 +1d (helper forced)", "?", "us/child", 0, "", {0} },
 		{ "clone3(CLONE_NEWTIME) + wait (floor)", "kernel", "us/child", 0, "", {0} },
-		{ "clone3 + wait; 2 threads", "kernel", "us/child", 6, "", {0} },
-		{ "timens_clone3 +1d + wait; 2 threads", "?", "us/child", 6, "<=1.10", {0} },
-		{ "timens_clone3 +1d (helper forced); 2 threads", "?", "us/child", 6, "", {0} },
+		{ "clone3 + wait; 2 threads", "kernel", "us/child", 5, "", {0} },
+		{ "timens_clone3 +1d + wait; 2 threads", "?", "us/child", 5, "<=1.10", {0} },
 	};
 	int n = sizeof(rows) / sizeof(rows[0]), iters = 20, r, i, pipefd[2];
 	struct bench_opts o;
@@ -114,9 +110,9 @@ int main(int argc, char **argv)
 	/* The floor row needs clone3 to take CLONE_NEWTIME (6.3+). */
 	if (!(timens_features() & TIMENS_FEATURE_CLONE3_NEWTIME)) {
 		fprintf(stderr, "bench-clone3: clone3 takes no CLONE_NEWTIME here: floor row left out\n");
-		memmove(&s[5], &s[6], sizeof(s[0]) * 3);
-		memmove(&rows[5], &rows[6], sizeof(rows[0]) * 3);
-		s[5].base = s[6].base = s[7].base = 5;
+		memmove(&s[4], &s[5], sizeof(s[0]) * 2);
+		memmove(&rows[4], &rows[5], sizeof(rows[0]) * 2);
+		s[4].base = s[5].base = 4;
 		n--;
 	}
 	for (r = 0; r < o.rounds; r++)

@@ -4,9 +4,10 @@
  * through the vDSO, the raw syscall and /proc/uptime, nanoseconds and
  * negative values included; /proc/CHILD/timens_offsets agrees; the child
  * is in a namespace of its own and the caller is left as it was.  Run
- * single-threaded (inplace path), with an idle thread alive (child
- * path), and with an idle thread and CLONE_FILES (helper-thread path),
- * unless the kernel does it natively.
+ * single-threaded (inplace path), with an idle thread alive
+ * (helper-thread path), and with an idle thread and CLONE_FILES (also
+ * the helper, with a shared fd table), unless the kernel does it
+ * natively.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,8 +41,7 @@ static enum timens_path expected(enum mode m)
 {
 	if (timens_features() & TIMENS_FEATURE_NATIVE_OFFSET)
 		return TIMENS_PATH_NATIVE;
-	return m == SINGLE ? TIMENS_PATH_INPLACE
-			   : m == THREADED ? TIMENS_PATH_CHILD : TIMENS_PATH_HELPER_THREAD;
+	return m == SINGLE ? TIMENS_PATH_INPLACE : TIMENS_PATH_HELPER_THREAD;
 }
 
 static void read_child_offsets(pid_t pid, struct timens_offset *off)

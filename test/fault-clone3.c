@@ -9,8 +9,8 @@
  * process or zombie is left.
  *
  * Paths: single-threaded root (inplace), root with an idle thread
- * (child), the same with CLONE_FILES (helper-thread), nobody with
- * CLONE_NEWUSER (helper-process).  On a
+ * (helper-thread), the same with CLONE_FILES, nobody with CLONE_NEWUSER
+ * (helper-process).  On a
  * kernel with the native timens_offset these are forced to emulate.
  */
 #include <errno.h>
@@ -36,8 +36,8 @@ struct mode {
 
 static const struct mode modes[] = {
 	{ "inplace", TIMENS_PATH_INPLACE, false, false, 0 },
-	{ "child", TIMENS_PATH_CHILD, true, false, 0 },
-	{ "helper-thread", TIMENS_PATH_HELPER_THREAD, true, false, CLONE_FILES },
+	{ "helper-thread", TIMENS_PATH_HELPER_THREAD, true, false, 0 },
+	{ "helper-thread, CLONE_FILES", TIMENS_PATH_HELPER_THREAD, true, false, CLONE_FILES },
 	{ "helper-process", TIMENS_PATH_HELPER_PROCESS, false, true, 0 },
 };
 

@@ -46,7 +46,7 @@ struct caller {
 	struct slot *slot;		/* shared memory */
 	int calls, ok, failed, wrong;
 	int userns_calls;
-	int paths[TIMENS_PATH_CHILD + 1];
+	int paths[TIMENS_PATH_SPAWN_FORK + 1];
 	char why[160];
 };
 
@@ -246,7 +246,7 @@ int main(int argc, char **argv)
 	timer_t timer;
 	const char *env;
 	int i, total = 0, ok = 0, failed = 0, wrong = 0, userns = 0;
-	int paths[TIMENS_PATH_CHILD + 1] = { 0 };
+	int paths[TIMENS_PATH_SPAWN_FORK + 1] = { 0 };
 	struct slot *slots;
 	char why[160] = "";
 
@@ -306,12 +306,12 @@ int main(int argc, char **argv)
 		failed += callers[i].failed;
 		wrong += callers[i].wrong;
 		userns += callers[i].userns_calls;
-		for (p = 0; p <= TIMENS_PATH_CHILD; p++)
+		for (p = 0; p <= TIMENS_PATH_SPAWN_FORK; p++)
 			paths[p] += callers[i].paths[p];
 		if (!why[0] && callers[i].why[0])
 			snprintf(why, sizeof(why), "%s", callers[i].why);
 	}
-	for (i = 0; i <= TIMENS_PATH_CHILD; i++)
+	for (i = 0; i <= TIMENS_PATH_SPAWN_FORK; i++)
 		if (paths[i])
 			tap_diag("%d calls via %s", paths[i], timens_path_name((enum timens_path)i));
 	if (why[0])

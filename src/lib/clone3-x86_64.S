@@ -140,19 +140,6 @@ timens_clone3:
 	.type	timens__clone_child, @function
 timens__clone_child:
 .Lchild:
-	cmpq	$0, PLAN_CHILD_SETUP(%rbx)
-	je	0f
-	/*
-	 * The child path: this child makes and enters its own namespace
-	 * before anything else; timens__child_setup returns only when it
-	 * has (or exits).  Our memory is a copy: the stack is ours to use.
-	 */
-	movq	%rsp, %r12
-	andq	$-16, %rsp
-	movq	%rbx, %rdi
-	call	timens__child_setup
-	movq	%r12, %rsp
-0:
 	movq	PLAN_CHILD_CLOSE_FD(%rbx), %rdi
 	testq	%rdi, %rdi
 	js	1f

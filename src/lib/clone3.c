@@ -54,10 +54,8 @@ struct clone_plan {
 	int64_t child_close_fd;
 	struct timens_clone_args kargs;
 	struct timens_clone_args hargs;
-	int64_t child_setup;
 	/* C only from here on. */
 	struct timens_offset offset;
-	int pipe_r, pipe_w;		/* child path: the child's report */
 	uint64_t unshare_flags;		/* what the helper unshares */
 	int own_ns_fd;			/* inplace: to setns back */
 	enum timens_path path;
@@ -72,7 +70,6 @@ _Static_assert(offsetof(struct clone_plan, child_close_fd) == PLAN_CHILD_CLOSE_F
 _Static_assert(offsetof(struct clone_plan, kargs) == PLAN_KARGS, "plan");
 _Static_assert(offsetof(struct clone_plan, hargs) == PLAN_HARGS, "plan");
 _Static_assert(offsetof(struct clone_plan, r15) == PLAN_R15, "plan");
-_Static_assert(offsetof(struct clone_plan, child_setup) == PLAN_CHILD_SETUP, "plan");
 _Static_assert(offsetof(struct timens_clone_args, stack) == 40, "clone_args");
 _Static_assert(offsetof(struct timens_clone_args, stack_size) == 48, "clone_args");
 _Static_assert(sizeof(struct timens_clone_args) == TIMENS_CLONE_ARGS_SIZE_VER3, "VER3");
@@ -81,7 +78,6 @@ _Static_assert(sizeof(struct timens_clone_args) == TIMENS_CLONE_ARGS_SIZE_VER3, 
 uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size);
 long timens__clone_finish(struct clone_plan *p, long ret);
 _Noreturn void timens__helper_main(struct clone_plan *p);
-void timens__child_setup(struct clone_plan *p);
 _Noreturn void timens__helper_clone(struct clone_plan *p);
 void timens__set_errno(int err);
 
@@ -109,7 +105,6 @@ TIMENS_EXPORT const char *timens_path_name(enum timens_path path)
 	case TIMENS_PATH_HELPER_PROCESS: return "helper-process";
 	case TIMENS_PATH_SPAWN_VFORK:	 return "spawn-vfork";
 	case TIMENS_PATH_SPAWN_FORK:	 return "spawn-fork";
-	case TIMENS_PATH_CHILD:		 return "child";
 	}
 	return "unknown";
 }
@@ -268,138 +263,6 @@ cannot:
 	return 1;
 }
 
-/* The initial time namespace's inode (PROC_TIME_INIT_INO). */
-#define TIME_NS_INIT_INO 0xEFFFFFFAU
-#define KTIME_SEC_MAX (INT64_MAX / NSEC_PER_SEC)
-#define CAP_SYS_ADMIN_BIT 21
-#define CAP_SYS_TIME_BIT 25
-
-/* Flags under which the child is a process of its own, ours to reap. */
-#define CHILD_PATH_EXCLUDES (CLONE_VM | CLONE_FILES | CLONE_PARENT | CLONE_THREAD | \
-			     CLONE_SIGHAND | CLONE_NEWUSER)
-
-/* The kernel's range check of a /proc/PID/timens_offsets write, for CLOCK. */
-static bool offset_in_range(clockid_t clock, int64_t off)
-{
-	struct timespec now;
-	int64_t sec = off / NSEC_PER_SEC, nsec = off % NSEC_PER_SEC;
-
-	if (nsec < 0) {
-		nsec += NSEC_PER_SEC;
-		sec -= 1;
-	}
-	if (clock_gettime(clock, &now))
-		return false;
-	sec += now.tv_sec + (now.tv_nsec + nsec >= NSEC_PER_SEC);
-	return sec >= 0 && sec <= KTIME_SEC_MAX / 2;
-}
-
-/*
- * The child path needs what its child will do to succeed, checked here,
- * before any process exists: CAP_SYS_ADMIN and CAP_SYS_TIME in our user
- * namespace (which will own the new time namespace) and offsets in the
- * kernel's range, which we can compute only from the initial namespace's
- * clocks, so only when we are in it.  0 when the path can be taken,
- * 1 when it cannot, -ERANGE when the offsets are out of range.
- */
-static int child_path_check(const struct clone_plan *p, uint64_t flags)
-{
-	struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };
-	struct { uint32_t effective, permitted, inheritable; } caps[2];
-	struct stat st;
-
-	if (flags & CHILD_PATH_EXCLUDES)
-		return 1;
-	if (raw_syscall(SYS_capget, &hdr, caps) < 0 ||
-	    !(caps[0].effective & (1u << CAP_SYS_ADMIN_BIT)) ||
-	    !(caps[0].effective & (1u << CAP_SYS_TIME_BIT)))
-		return 1;
-	if (stat("/proc/thread-self/ns/time", &st) || st.st_ino != TIME_NS_INIT_INO)
-		return 1;
-	if (!offset_in_range(CLOCK_MONOTONIC, p->offset.monotonic_offset_ns) ||
-	    !offset_in_range(CLOCK_BOOTTIME, p->offset.boottime_offset_ns))
-		return -ERANGE;
-	return 0;
-}
-
-/* The child path's parent half: a pipe for the child's report. */
-static int child_path_begin(struct clone_plan *p)
-{
-	int fds[2];
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -errno;
-	p->pipe_r = fds[0];
-	p->pipe_w = fds[1];
-	p->child_setup = 1;
-	p->kind = PLAN_KIND_CLONE;
-	p->path = TIMENS_PATH_CHILD;
-	return 0;
-}
-
-/*
- * In the child of the child path, before it returns to the caller's
- * code: make the namespace, set the offsets, enter it, report.  Our
- * memory is a copy, but our TLS still names the caller's thread: raw
- * system calls only.  Returns only on success.
- */
-__attribute__((no_sanitize_address))
-void timens__child_setup(struct clone_plan *p)
-{
-	long r, fd = -1, w;
-	int err, i;
-
-	raw_syscall(SYS_close, p->pipe_r);
-	r = raw_syscall(SYS_unshare, CLONE_NEWTIME);
-	/* /proc/self, not our tid: with CLONE_NEWPID our tid is 1. */
-	if (r == 0)
-		r = timens__write_offsets_path("/proc/self/timens_offsets", &p->offset);
-	if (r == 0) {
-		fd = raw_syscall(SYS_openat, AT_FDCWD, "/proc/self/ns/time_for_children",
-				 O_RDONLY | O_CLOEXEC);
-		r = fd < 0 ? fd : 0;
-	}
-	if (r == 0) {
-		r = raw_syscall(SYS_setns, fd, CLONE_NEWTIME);
-		raw_syscall(SYS_close, fd);
-	}
-	err = (int)-r;
-	for (i = 0; i < 100; i++) {
-		w = raw_syscall(SYS_write, p->pipe_w, &err, sizeof(err));
-		if (w == (long)sizeof(err) || (w != -EINTR && w != -EAGAIN && w != -ENOMEM))
-			break;
-	}
-	raw_syscall(SYS_close, p->pipe_w);
-	if (r)
-		raw_syscall(SYS_exit_group, 127);
-}
-
-/* The child path's report: 0, or the child failed (and is reaped here). */
-static long child_path_finish(struct clone_plan *p, long ret)
-{
-	ssize_t n;
-	int err = 0;
-
-	close(p->pipe_w);
-	if (ret > 0) {
-		do
-			n = read(p->pipe_r, &err, sizeof(err));
-		while (n < 0 && errno == EINTR);
-		if (n != (ssize_t)sizeof(err))
-			err = ECHILD;		/* it died before it could say */
-		if (err) {
-			while (waitpid((pid_t)ret, NULL, __WALL) < 0 && errno == EINTR)
-				;
-			if (p->kargs.flags & CLONE_PIDFD)
-				close(*(int *)(uintptr_t)p->kargs.pidfd);
-			ret = -err;
-		}
-	}
-	close(p->pipe_r);
-	p->child_setup = 0;
-	return ret;
-}
-
 static void plan_helper(struct clone_plan *p, bool userns)
 {
 	const struct timens_clone_args *u = &p->kargs;
@@ -509,29 +372,11 @@ uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size)
 	p->own_ns_fd = -1;
 	p->child_close_fd = -1;
 	p->child_result = -ECHILD;
-	p->child_setup = 0;
 
-	/*
-	 * Cheapest first: inplace (single-threaded callers), then the child
-	 * path (anyone else whose child is a process of its own), then the
-	 * helper.  TIMENS_PATH may narrow the choice, for tests and benches.
-	 */
+	/* Cheapest first: inplace where the caller allows it, else the helper. */
 	r = 1;
-	if (!userns && (probe->force == TIMENS_PATH_NONE || probe->force == TIMENS_PATH_KERNEL ||
-			probe->force == TIMENS_PATH_INPLACE))
+	if (!userns && probe->force != TIMENS_PATH_HELPER_THREAD)
 		r = inplace_begin(p);
-	if (r == 1 && (probe->force == TIMENS_PATH_NONE || probe->force == TIMENS_PATH_KERNEL ||
-		       probe->force == TIMENS_PATH_CHILD)) {
-		r = child_path_check(p, args.flags);
-		if (r == 0)
-			r = child_path_begin(p);
-		if (r < 0) {
-			restore_signals(p);
-			return fail(-r);
-		}
-		if (r == 0)
-			return (uintptr_t)p;
-	}
 	if (r < 0) {
 		restore_signals(p);
 		return fail(-r);
@@ -549,8 +394,6 @@ uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size)
 
 long timens__clone_finish(struct clone_plan *p, long ret)
 {
-	if (p->child_setup)
-		ret = child_path_finish(p, ret);
 	if (p->kind == PLAN_KIND_HELPER && ret > 0) {
 		if (p->path == TIMENS_PATH_HELPER_PROCESS) {
 			siginfo_t si;

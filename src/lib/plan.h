@@ -23,7 +23,6 @@
 #define PLAN_CHILD_CLOSE_FD	104	/* fd the child closes first, or -1 */
 #define PLAN_KARGS		112	/* clone_args for the caller's child */
 #define PLAN_HARGS		208	/* clone_args for the helper */
-#define PLAN_CHILD_SETUP	304	/* non-zero: the child makes its namespace */
 
 #define PLAN_KIND_CLONE		2	/* the caller's thread calls clone3 */
 #define PLAN_KIND_HELPER	3	/* a vfork-style helper calls it */

@@ -73,8 +73,6 @@ static enum timens_path parse_force(void)
 		return TIMENS_PATH_NONE;
 	if (!strcmp(s, "emulate"))
 		return TIMENS_PATH_KERNEL;
-	if (!strcmp(s, "child"))
-		return TIMENS_PATH_CHILD;
 	if (!strcmp(s, "inplace"))
 		return TIMENS_PATH_INPLACE;
 	if (!strcmp(s, "helper"))
