@@ -258,21 +258,11 @@ static int errno_as(bool nobody, uint64_t flags)
 	return r;
 }
 
-static void *idle(void *arg)
-{
-	int *fd = arg;
-	char c;
-
-	if (read(*fd, &c, 1) < 0)
-		return NULL;
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
 	struct caller_state st;
-	pthread_t t;
-	int pipefd[2], got;
+	struct idle_thread idle;
+	int got;
 
 	test_exec_hook(argc, argv);
 	require_time_ns();
@@ -290,13 +280,10 @@ int main(int argc, char **argv)
 	tap_ok(got == EPERM, "root without CAP_SYS_TIME: EPERM (got %s)",
 	       got > 0 ? strerror(got) : "child failed");
 
-	if (pipe2(pipefd, O_CLOEXEC) || pthread_create(&t, NULL, idle, &pipefd[0]))
-		tap_bail("cannot start the idle thread");
+	idle_thread_start(&idle);
 	run_table("2 threads");
 	run_timens_errors("2 threads");
-	close(pipefd[1]);
-	pthread_join(t, NULL);
-	close(pipefd[0]);
+	idle_thread_stop(&idle);
 	caller_state_check(&st, "after every failure");
 	return tap_done();
 }

@@ -118,16 +118,6 @@ static void check_proc_view(const struct timens_offset *want, uint64_t flags, co
 		close(pipefd[0]);
 }
 
-static void *idle(void *arg)
-{
-	int *fd = arg;
-	char c;
-
-	if (read(*fd, &c, 1) < 0)
-		return NULL;
-	return NULL;
-}
-
 static void run_cases(enum mode m)
 {
 	uint64_t flags = m == THREADED_FILES ? CLONE_FILES : 0;
@@ -157,8 +147,7 @@ static void run_cases(enum mode m)
 
 int main(int argc, char **argv)
 {
-	pthread_t t;
-	int pipefd[2];
+	struct idle_thread idle;
 	sigset_t mask;
 
 	test_exec_hook(argc, argv);
@@ -182,12 +171,9 @@ int main(int argc, char **argv)
 	tap_plan(3 * (NCASES * 7 + 3 + 5));
 	run_cases(SINGLE);
 
-	if (pipe2(pipefd, O_CLOEXEC) || pthread_create(&t, NULL, idle, &pipefd[0]))
-		tap_bail("cannot start the idle thread");
+	idle_thread_start(&idle);
 	run_cases(THREADED);
 	run_cases(THREADED_FILES);
-	close(pipefd[1]);
-	pthread_join(t, NULL);
-	close(pipefd[0]);
+	idle_thread_stop(&idle);
 	return tap_done();
 }

@@ -7,7 +7,6 @@
  * unshare; the kernel's errors (EUSERS, EPERM, ESRCH) come back as they
  * are; and no path leaves a descriptor open.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
+#include "child.h"
 #include "nsholder.h"
 
 #define S NSEC_PER_SEC
@@ -30,20 +30,6 @@ struct report {
 	uint64_t time_before, tfc_before;
 	struct clock_sample s;
 };
-
-static int count_open_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n - 1;
-}
 
 static struct report *rep;
 
@@ -68,11 +54,11 @@ static int in_child(void (*fn)(pid_t), pid_t arg)
 static void enter_and_sample(pid_t target)
 {
 	rep->time_before = ns_ino("/proc/self/ns/time");
-	rep->fds_before = count_open_fds();
+	rep->fds_before = count_fds();
 	errno = 0;
 	rep->r = timens_enter(target);
 	rep->err = errno;
-	rep->fds_after = count_open_fds();
+	rep->fds_after = count_fds();
 	sample_clocks(&rep->s);
 }
 
@@ -146,10 +132,10 @@ static void unshare_then_enter_self(pid_t unused)
 	}
 	rep->time_before = ns_ino("/proc/self/ns/time");
 	rep->tfc_before = ns_ino("/proc/self/ns/time_for_children");
-	rep->fds_before = count_open_fds();
+	rep->fds_before = count_fds();
 	rep->r = timens_enter(0);
 	rep->err = errno;
-	rep->fds_after = count_open_fds();
+	rep->fds_after = count_fds();
 	sample_clocks(&rep->s);
 }
 

@@ -493,3 +493,27 @@ int64_t fit_negative(clockid_t clock, int64_t want)
 
 	return want < -half ? -half : want;
 }
+
+static void *idle_main(void *arg)
+{
+	struct idle_thread *t = arg;
+	char c;
+
+	/* Until the write end closes. */
+	if (read(t->pipe[0], &c, 1) < 0)
+		return NULL;
+	return NULL;
+}
+
+void idle_thread_start(struct idle_thread *t)
+{
+	if (pipe2(t->pipe, O_CLOEXEC) || pthread_create(&t->thread, NULL, idle_main, t))
+		tap_bail("cannot start the idle thread");
+}
+
+void idle_thread_stop(struct idle_thread *t)
+{
+	close(t->pipe[1]);
+	pthread_join(t->thread, NULL);
+	close(t->pipe[0]);
+}

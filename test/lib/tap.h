@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <time.h>
@@ -102,6 +103,17 @@ bool no_children(void);
 
 /* Waits for PID; returns its wait status, or -1. */
 int wait_status(pid_t pid);
+
+/*
+ * A second thread that does nothing until stopped: a multi-threaded
+ * caller, for the paths that serve those.
+ */
+struct idle_thread {
+	pthread_t thread;
+	int pipe[2];
+};
+void idle_thread_start(struct idle_thread *t);
+void idle_thread_stop(struct idle_thread *t);
 
 /* Thread count from /proc/self/status. */
 int thread_count(void);
