@@ -389,6 +389,7 @@ uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size)
 	} else {
 		plan_helper(p, userns);
 	}
+	last_path = p->path;
 	return (uintptr_t)p;
 }
 
@@ -407,10 +408,15 @@ long timens__clone_finish(struct clone_plan *p, long ret)
 	if (p->own_ns_fd >= 0) {
 		timens__setns_back(p->own_ns_fd);
 		close(p->own_ns_fd);
-		p->own_ns_fd = -1;
 	}
-	last_path = ret >= 0 ? p->path : TIMENS_PATH_NONE;
+	/*
+	 * No write to our TLS here on success: after a fork every page we
+	 * write costs a copy-on-write fault (and, on a VM, a TLB shootdown),
+	 * which measured as much as the rest of the call.  last_path was set
+	 * before the clone.
+	 */
 	if (ret < 0) {
+		last_path = TIMENS_PATH_NONE;
 		errno = (int)-ret;
 		return -1;
 	}
