@@ -44,31 +44,6 @@ static enum timens_path expected(enum mode m)
 	return m == SINGLE ? TIMENS_PATH_INPLACE : TIMENS_PATH_HELPER_THREAD;
 }
 
-static void read_child_offsets(pid_t pid, struct timens_offset *off)
-{
-	char path[64], buf[256];
-	FILE *f;
-
-	memset(off, 0xff, sizeof(*off));
-	snprintf(path, sizeof(path), "/proc/%d/timens_offsets", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(buf, sizeof(buf), f)) {
-		char name[32];
-		long long s;
-		long n;
-
-		if (sscanf(buf, "%31s %lld %ld", name, &s, &n) != 3)
-			continue;
-		if (!strcmp(name, "monotonic"))
-			off->monotonic_offset_ns = s * SEC + n;
-		else if (!strcmp(name, "boottime"))
-			off->boottime_offset_ns = s * SEC + n;
-	}
-	fclose(f);
-}
-
 /* A child that stops, so that the parent can read its /proc files. */
 static void check_proc_view(const struct timens_offset *want, uint64_t flags, const char *what)
 {
@@ -104,7 +79,9 @@ static void check_proc_view(const struct timens_offset *want, uint64_t flags, co
 			close(pipefd[0]);
 		return;
 	}
-	read_child_offsets(pid, &got);
+	snprintf(path, sizeof(path), "/proc/%d/timens_offsets", pid);
+	if (!read_offsets_file(path, &got))
+		memset(&got, 0xff, sizeof(got));
 	tap_ok(got.monotonic_offset_ns == want->monotonic_offset_ns &&
 	       got.boottime_offset_ns == want->boottime_offset_ns,
 	       "%s: /proc/%d/timens_offsets shows %lld and %lld ns", what, pid,

@@ -54,11 +54,6 @@ static const struct timens_offset off = {
 	3 * 86400 * NSEC_PER_SEC + 123456789, -(5 * NSEC_PER_SEC) - 987,
 };
 
-static bool in_window(int64_t v, int64_t lo, int64_t hi, int64_t o)
-{
-	return v >= lo + o && v <= hi + o;
-}
-
 /* Why the child of a successful call is wrong, or NULL. */
 static const char *child_wrong(const struct report *r, int status, uint64_t caller_time,
 			       const struct clock_window *w)
@@ -67,10 +62,8 @@ static const char *child_wrong(const struct report *r, int status, uint64_t call
 		return "the child did not run";
 	if (!r->child_time || r->child_time == caller_time)
 		return "the child is in the caller's time namespace";
-	if (!in_window(r->mono_raw, w->mono_lo, w->mono_hi, off.monotonic_offset_ns) ||
-	    !in_window(r->mono_vdso, w->mono_lo, w->mono_hi, off.monotonic_offset_ns) ||
-	    !in_window(r->boot_raw, w->boot_lo, w->boot_hi, off.boottime_offset_ns) ||
-	    !in_window(r->boot_vdso, w->boot_lo, w->boot_hi, off.boottime_offset_ns))
+	if (!clocks_in_window(r->mono_raw, r->mono_vdso, r->boot_raw, r->boot_vdso, w,
+			      &off))
 		return "the child's clocks do not carry the offsets";
 	return NULL;
 }

@@ -44,11 +44,6 @@ static const struct timens_offset off = {
 	-(2 * 3600 * NSEC_PER_SEC) - 11, 40 * 86400 * NSEC_PER_SEC + 999999999,
 };
 
-static bool in_window(int64_t v, int64_t lo, int64_t hi, int64_t o)
-{
-	return v >= lo + o && v <= hi + o;
-}
-
 /* A sample the program wrote, if any: 1, 0 (none) or -1 (short). */
 static int read_sample(int fd, struct clock_sample *s)
 {
@@ -70,10 +65,8 @@ static const char *program_wrong(int status, int got, const struct clock_sample 
 		return "the program could not read its clocks";
 	if (!s->time_ino || s->time_ino == caller_time)
 		return "the program is in the caller's time namespace";
-	if (!in_window(s->mono_raw, w->mono_lo, w->mono_hi, off.monotonic_offset_ns) ||
-	    !in_window(s->mono_vdso, w->mono_lo, w->mono_hi, off.monotonic_offset_ns) ||
-	    !in_window(s->boot_raw, w->boot_lo, w->boot_hi, off.boottime_offset_ns) ||
-	    !in_window(s->boot_vdso, w->boot_lo, w->boot_hi, off.boottime_offset_ns))
+	if (!clocks_in_window(s->mono_raw, s->mono_vdso, s->boot_raw, s->boot_vdso, w,
+			      &off))
 		return "the program's clocks do not carry the offsets";
 	return NULL;
 }

@@ -244,19 +244,23 @@ void sample_clocks(struct clock_sample *s)
 	}
 }
 
-struct timens_offset own_offsets(void)
+static bool within(int64_t v, int64_t lo, int64_t hi, int64_t slack_lo)
 {
-	struct timens_offset off = { 0, 0 };
+	return v >= lo - slack_lo && v <= hi;
+}
+
+bool read_offsets_file(const char *path, struct timens_offset *off)
+{
 	char buf[256], *line, *save = NULL;
-	int fd = open("/proc/self/timens_offsets", O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), seen = 0;
 	ssize_t n;
 
 	if (fd < 0)
-		return off;
+		return false;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return off;
+		return false;
 	buf[n] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char name[32];
@@ -265,12 +269,35 @@ struct timens_offset own_offsets(void)
 
 		if (sscanf(line, "%31s %lld %ld", name, &sec, &nsec) != 3)
 			continue;
-		if (!strcmp(name, "monotonic"))
-			off.monotonic_offset_ns = sec * NSEC_PER_SEC + nsec;
-		else if (!strcmp(name, "boottime"))
-			off.boottime_offset_ns = sec * NSEC_PER_SEC + nsec;
+		if (!strcmp(name, "monotonic")) {
+			off->monotonic_offset_ns = sec * NSEC_PER_SEC + nsec;
+			seen |= 1;
+		} else if (!strcmp(name, "boottime")) {
+			off->boottime_offset_ns = sec * NSEC_PER_SEC + nsec;
+			seen |= 2;
+		}
 	}
+	return seen == 3;
+}
+
+struct timens_offset own_offsets(void)
+{
+	struct timens_offset off = { 0, 0 };
+
+	if (!read_offsets_file("/proc/self/timens_offsets", &off))
+		off = (struct timens_offset){ 0, 0 };
 	return off;
+}
+
+bool clocks_in_window(int64_t mono_raw, int64_t mono_vdso, int64_t boot_raw, int64_t boot_vdso,
+		      const struct clock_window *w, const struct timens_offset *off)
+{
+	int64_t mo = off->monotonic_offset_ns, bo = off->boottime_offset_ns;
+
+	return within(mono_raw, w->mono_lo + mo, w->mono_hi + mo, 0) &&
+	       within(mono_vdso, w->mono_lo + mo, w->mono_hi + mo, 0) &&
+	       within(boot_raw, w->boot_lo + bo, w->boot_hi + bo, 0) &&
+	       within(boot_vdso, w->boot_lo + bo, w->boot_hi + bo, 0);
 }
 
 /* The caller's own namespace offsets; tests run with time == time_for_children. */
@@ -300,11 +327,6 @@ void window_close(struct clock_window *w)
 
 	w->mono_hi = clock_ns(CLOCK_MONOTONIC) - b.monotonic_offset_ns;
 	w->boot_hi = clock_ns(CLOCK_BOOTTIME) - b.boottime_offset_ns;
-}
-
-static bool within(int64_t v, int64_t lo, int64_t hi, int64_t slack_lo)
-{
-	return v >= lo - slack_lo && v <= hi;
 }
 
 bool check_sample(const struct clock_sample *s, const struct clock_window *w,

@@ -73,6 +73,10 @@ void window_close(struct clock_window *w);
 bool check_sample(const struct clock_sample *s, const struct clock_window *w,
 		  const struct timens_offset *off, const char *what);
 
+/* The same check without TAP output: every reading inside W shifted by OFF. */
+bool clocks_in_window(int64_t mono_raw, int64_t mono_vdso, int64_t boot_raw, int64_t boot_vdso,
+		      const struct clock_window *w, const struct timens_offset *off);
+
 /* Shared memory for a child to report in (MAP_SHARED, anonymous). */
 void *shared_alloc(size_t size);
 
@@ -117,6 +121,8 @@ void idle_thread_stop(struct idle_thread *t);
 
 /* Thread count from /proc/self/status. */
 int thread_count(void);
+/* Both offsets from a /proc/PID/timens_offsets file; false if unreadable. */
+bool read_offsets_file(const char *path, struct timens_offset *off);
 /* Offsets of the caller's own namespace (time == time_for_children). */
 struct timens_offset own_offsets(void);
 uint64_t ns_ino(const char *path);
