@@ -137,6 +137,16 @@ static int reap(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* A trial's child was made: note the library's path and reap it. */
+static void trial_done(struct trial *t, pid_t pid)
+{
+	t->err = 0;
+	t->path = timens_path_name(timens_last_path());
+	t->ok = reap(pid) == 0;
+	if (!t->ok)
+		t->err = ECHILD;
+}
+
 static void try_clone3(struct trial *t, uint64_t extra_flags)
 {
 	struct timens_clone_args args = {
@@ -153,11 +163,7 @@ static void try_clone3(struct trial *t, uint64_t extra_flags)
 		t->err = errno;
 		return;
 	}
-	t->err = 0;
-	t->path = timens_path_name(timens_last_path());
-	t->ok = reap(pid) == 0;
-	if (!t->ok)
-		t->err = ECHILD;
+	trial_done(t, pid);
 }
 
 /* Starts ourselves with --version, output discarded. */
@@ -179,11 +185,7 @@ static void try_spawn(struct trial *t, const char *self, uint64_t flags)
 		t->err = errno;
 		return;
 	}
-	t->err = 0;
-	t->path = timens_path_name(timens_last_path());
-	t->ok = reap(pid) == 0;
-	if (!t->ok)
-		t->err = ECHILD;
+	trial_done(t, pid);
 }
 
 /* timens run's in-place preparation, in a child that then just exits. */
