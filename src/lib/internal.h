@@ -48,7 +48,6 @@ size_t timens__offsets_record(char *buf, const struct timens_offset *off);
  * vfork-style child).  0 or -errno.
  */
 long timens__write_offsets_raw(pid_t tid, const struct timens_offset *off);
-long timens__write_offsets_path(const char *path, const struct timens_offset *off);
 
 /*
  * setns() back into the time namespace FD names, insisting through

@@ -65,18 +65,7 @@ size_t timens__offsets_record(char *buf, const struct timens_offset *off)
 	return n;
 }
 
-long timens__write_offsets_raw(pid_t tid, const struct timens_offset *off)
-{
-	char path[40];
-	size_t n = put_str(path, "/proc/");
-
-	n += put_s64(path + n, tid);
-	n += put_str(path + n, "/timens_offsets");
-	path[n] = '\0';
-	return timens__write_offsets_path(path, off);
-}
-
-long timens__write_offsets_path(const char *path, const struct timens_offset *off)
+static long write_offsets_path(const char *path, const struct timens_offset *off)
 {
 	char rec[TIMENS_OFFSETS_RECORD_MAX];
 	size_t len = timens__offsets_record(rec, off);
@@ -91,4 +80,15 @@ long timens__write_offsets_path(const char *path, const struct timens_offset *of
 	if (r < 0)
 		return r;
 	return (size_t)r == len ? 0 : -EIO;
+}
+
+long timens__write_offsets_raw(pid_t tid, const struct timens_offset *off)
+{
+	char path[40];
+	size_t n = put_str(path, "/proc/");
+
+	n += put_s64(path + n, tid);
+	n += put_str(path + n, "/timens_offsets");
+	path[n] = '\0';
+	return write_offsets_path(path, off);
 }
