@@ -6,15 +6,25 @@
  * caller's stack while the parent sleeps, and it returns from this call
  * and goes on to exec, overwriting every frame below the caller's.  So,
  * as vfork() does, the parent must need nothing from those frames once
- * the child has run.  The C side (timens__clone_prepare) does all the
- * work that comes before the clone and returns a per-thread plan; this
- * stub stores the caller's return address and callee-saved registers in
- * the plan, makes the clone with the stack pointer exactly where the
- * caller left it, and both parent and child come back to the caller from
- * the plan alone.  The caller's signal mask, blocked by the C side for
- * the whole call, is restored by the last system call before returning,
- * when nothing of the plan is needed any more, so that a signal handler
- * calling timens_clone3() again cannot overwrite a plan still in use.
+ * the child has run.  The C side (timens__clone_prepare) decides, on the
+ * caller's stack and with a small frame, whether the call is the
+ * kernel's own; if not it returns a per-thread plan in the thread's
+ * clone area (plan.h) with every signal blocked.  This stub stores the
+ * caller's return address and callee-saved registers in the plan and
+ * moves to the area's stack for the rest of the C work
+ * (timens__clone_setup, timens__clone_finish), so that the library
+ * writes no page of the caller's after a fork (each such write is a
+ * copy-on-write fault).  The child gets what it needs to come back to
+ * the caller in registers, loaded just before the clone3:
+ *
+ *   r8  return address        r9  stack pointer (0: the kernel's)
+ *   r10 caller's signal mask  rdx fd to close first, or -1
+ *   rbx rbp r12-r15           the caller's
+ *
+ * The caller's signal mask is restored by the last system call before
+ * returning, when nothing of the plan is needed any more, so that a
+ * signal handler calling timens_clone3() again cannot overwrite a plan
+ * still in use.
  */
 #include "plan.h"
 
@@ -23,6 +33,27 @@
 #define SYS_exit		60
 #define SYS_clone3		435
 #define SIG_SETMASK		2
+
+/*
+ * Everything the child needs, from the plan at \p (which must not be
+ * one of the registers loaded), then the clone3 number in eax.  rdi
+ * keeps pointing into the plan (at kargs) across the system call.
+ */
+.macro LOAD_CHILD_STATE p
+	movq	PLAN_RET(\p), %r8
+	movq	PLAN_CHILD_RSP(\p), %r9
+	movq	PLAN_OLDMASK(\p), %r10
+	movq	PLAN_CHILD_CLOSE_FD(\p), %rdx
+	movq	PLAN_KSIZE(\p), %rsi
+	leaq	PLAN_KARGS(\p), %rdi
+	movq	PLAN_RBX(\p), %rbx
+	movq	PLAN_RBP(\p), %rbp
+	movq	PLAN_R12(\p), %r12
+	movq	PLAN_R13(\p), %r13
+	movq	PLAN_R14(\p), %r14
+	movq	PLAN_R15(\p), %r15
+	movl	$SYS_clone3, %eax
+.endm
 
 	.text
 
@@ -62,101 +93,55 @@ timens_clone3:
 	movq	%r14, PLAN_R14(%rax)
 	movq	%r15, PLAN_R15(%rax)
 	movq	%rax, %rbx
-
+	/*
+	 * On the area's stack from here until the return.  For unwinders:
+	 * the caller's sp, pc and rbx are in the plan, which rbx points to
+	 * (CFA = *(rbx + PLAN_RSP), pc = *(rbx + PLAN_RET), rbx = *(rbx +
+	 * PLAN_RBX), as DWARF expressions).
+	 */
+	movq	PLAN_STACK_TOP(%rbx), %rsp
+	.cfi_escape 0x0f, 3, 0x73, PLAN_RSP, 0x06
+	.cfi_escape 0x10, 16, 2, 0x73, PLAN_RET
+	.cfi_escape 0x10, 3, 2, 0x73, PLAN_RBX
+	movq	%rbx, %rdi
+	call	timens__clone_setup		/* 0, or -errno */
+	testq	%rax, %rax
+	jnz	.Lparent
 	cmpq	$PLAN_KIND_HELPER, PLAN_KIND(%rbx)
 	je	.Lhelper
 
-	leaq	PLAN_KARGS(%rbx), %rdi
-	movq	PLAN_KSIZE(%rbx), %rsi
-	movl	$SYS_clone3, %eax
+	movq	%rbx, %r11
+	LOAD_CHILD_STATE %r11
 	syscall
 	testq	%rax, %rax
 	jz	.Lchild
+	leaq	-PLAN_KARGS(%rdi), %rbx
 	jmp	.Lparent
 
 .Lhelper:
 	/*
-	 * The helper's stack: below ours, with a gap.  We sleep until it
-	 * exits (CLONE_VFORK), and it needs no stack after its last clone3.
+	 * The helper runs on the area's stack: we are at its top with
+	 * nothing on it, and we sleep until the helper exits (CLONE_VFORK).
+	 * timens__clone_setup put the stack in hargs.
 	 */
-	movq	%rsp, %rcx
-	subq	$HELPER_STACK_GAP, %rcx
-	andq	$-16, %rcx
-	subq	$HELPER_STACK_SIZE, %rcx
-	movq	%rcx, PLAN_HARGS+40(%rbx)		/* .stack */
-	movq	$HELPER_STACK_SIZE, PLAN_HARGS+48(%rbx)	/* .stack_size */
 	leaq	PLAN_HARGS(%rbx), %rdi
 	movq	$88, %rsi
 	movl	$SYS_clone3, %eax
 	syscall
 	testq	%rax, %rax
 	jnz	.Lparent
-	/* The helper, on its own stack; timens__helper_main never returns. */
+	/* The helper; timens__helper_main never returns. */
 	movq	%rbx, %rdi
 	call	timens__helper_main
 	ud2
 
 .Lparent:
-	/* rax: what clone3 returned; finish turns it into pid or -1/errno. */
+	/* rax: clone3's result or setup's -errno; finish makes it pid or -1. */
 	movq	%rbx, %rdi
 	movq	%rax, %rsi
-	subq	$8, %rsp
 	call	timens__clone_finish
-	movq	PLAN_RSP(%rbx), %rsp
-	jmp	.Lreturn
 
-.Lpassthrough:
-	/*
-	 * As vfork() does: the return address waits in a register, since
-	 * a CLONE_VM child's calls overwrite its slot before we run again.
-	 */
-	popq	%r8
-	.cfi_adjust_cfa_offset -8
-	movl	$SYS_clone3, %eax
-	syscall
-	pushq	%r8
-	.cfi_adjust_cfa_offset 8
-	cmpq	$-4095, %rax
-	jae	.Lsyscall_error
-	ret
-
-.Lsyscall_error:
-	negl	%eax
-	movl	%eax, %edi
-	subq	$8, %rsp
-	call	timens__set_errno
-	addq	$8, %rsp
-.Lfailed:
-	movq	$-1, %rax
-	ret
-	.cfi_endproc
-	.size	timens_clone3, .-timens_clone3
-
-/*
- * The child, from the caller's clone3 or from the helper's: rbx holds
- * the plan (a copy of it, or the shared one with CLONE_VM, read only
- * here).  No C code runs in the child before it is back in the caller.
- */
-	.type	timens__clone_child, @function
-timens__clone_child:
-.Lchild:
-	movq	PLAN_CHILD_CLOSE_FD(%rbx), %rdi
-	testq	%rdi, %rdi
-	js	1f
-	movl	$SYS_close, %eax
-	syscall
-1:
-	cmpq	$0, PLAN_USER_STACK(%rbx)
-	jne	2f
-	movq	PLAN_RSP(%rbx), %rsp
-	jmp	3f
-2:
-	/* The caller gave a stack: the child starts on it, as with clone3. */
-3:
-	xorl	%eax, %eax
-
-/* rax: the value to return; rbx: the plan; rsp: the caller's. */
-.Lreturn:
+	/* rax: the value to return; rbx: the plan. */
 	movq	%rax, %r8
 	movq	PLAN_RET(%rbx), %r9
 	leaq	PLAN_OLDMASK(%rbx), %rsi
@@ -165,7 +150,11 @@ timens__clone_child:
 	movq	PLAN_R13(%rbx), %r13
 	movq	PLAN_R14(%rbx), %r14
 	movq	PLAN_R15(%rbx), %r15
+	movq	PLAN_RSP(%rbx), %rsp
 	movq	PLAN_RBX(%rbx), %rbx
+	.cfi_def_cfa %rsp, 0
+	.cfi_register %rip, %r9
+	.cfi_same_value %rbx
 	movl	$SIG_SETMASK, %edi
 	xorl	%edx, %edx
 	movl	$8, %r10d
@@ -173,6 +162,69 @@ timens__clone_child:
 	syscall
 	movq	%r8, %rax
 	jmp	*%r9
+
+.Lpassthrough:
+	/*
+	 * As vfork() does: the return address waits in a register, since
+	 * a CLONE_VM child's calls overwrite its slot before we run again.
+	 */
+	.cfi_def_cfa %rsp, 8
+	.cfi_offset %rip, -8
+	.cfi_same_value %rbx
+	popq	%r8
+	.cfi_adjust_cfa_offset -8
+	.cfi_register %rip, %r8
+	movl	$SYS_clone3, %eax
+	syscall
+	pushq	%r8
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset %rip, -8
+	cmpq	$-4095, %rax
+	jae	.Lsyscall_error
+	ret
+
+.Lsyscall_error:
+	negl	%eax
+	movl	%eax, %edi
+	subq	$8, %rsp
+	.cfi_adjust_cfa_offset 8
+	call	timens__set_errno
+	addq	$8, %rsp
+	.cfi_adjust_cfa_offset -8
+.Lfailed:
+	movq	$-1, %rax
+	ret
+	.cfi_endproc
+	.size	timens_clone3, .-timens_clone3
+
+/*
+ * The child, from the caller's clone3 or from the helper's, with the
+ * registers LOAD_CHILD_STATE loaded (rax 0).  It reads no memory of the
+ * plan: in a child without CLONE_VM the clone area is zeroes.
+ */
+	.type	timens__clone_child, @function
+timens__clone_child:
+.Lchild:
+	testq	%r9, %r9
+	jz	1f
+	movq	%r9, %rsp
+1:
+	testq	%rdx, %rdx
+	js	2f
+	movq	%rdx, %rdi
+	movl	$SYS_close, %eax
+	syscall
+2:
+	pushq	%r10
+	movq	%rsp, %rsi
+	movl	$SIG_SETMASK, %edi
+	xorl	%edx, %edx
+	movl	$8, %r10d
+	movl	$SYS_rt_sigprocmask, %eax
+	syscall
+	addq	$8, %rsp
+	xorl	%eax, %eax
+	jmp	*%r8
 	.size	timens__clone_child, .-timens__clone_child
 
 /*
@@ -185,14 +237,12 @@ timens__clone_child:
 	.hidden	timens__helper_clone
 	.type	timens__helper_clone, @function
 timens__helper_clone:
-	movq	%rdi, %rbx
-	leaq	PLAN_KARGS(%rbx), %rdi
-	movq	PLAN_KSIZE(%rbx), %rsi
-	movl	$SYS_clone3, %eax
+	movq	%rdi, %r11
+	LOAD_CHILD_STATE %r11
 	syscall
 	testq	%rax, %rax
 	jz	.Lchild
-	movq	%rax, PLAN_CHILD_RESULT(%rbx)
+	movq	%rax, PLAN_CHILD_RESULT-PLAN_KARGS(%rdi)
 	movl	$SYS_exit, %eax
 	xorl	%edi, %edi
 	syscall

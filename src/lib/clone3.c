@@ -18,14 +18,23 @@
  * For the whole of an emulated call every signal is blocked, so no
  * handler can fork while our time_for_children is not our own; the child
  * gets the caller's mask back before it returns.
+ *
+ * An emulated call keeps its state, and runs its C code, in the calling
+ * thread's clone area (see struct clone_area): after a fork, each page
+ * of ours that we write is a copy-on-write fault, which on a virtual
+ * machine costs as much as a dozen system calls, and the area is the
+ * one place fork() leaves writable.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -48,12 +57,16 @@ struct clone_plan {
 	uint64_t kind;
 	uint64_t ksize;
 	int64_t child_result;
-	uint64_t user_stack;
+	uint64_t child_rsp;
 	uint64_t oldmask;
 	int64_t child_close_fd;
 	struct timens_clone_args kargs;
 	struct timens_clone_args hargs;
+	uint64_t stack_top;
 	/* C only from here on. */
+	uint64_t stack_base;		/* lowest byte of the area's stack */
+	pid_t pid;			/* ours, for process_vm_readv */
+	const struct timens_clone_args *uargs;
 	struct timens_offset offset;
 	uint64_t unshare_flags;		/* what the helper unshares */
 	int own_ns_fd;			/* inplace: to setns back */
@@ -63,29 +76,64 @@ struct clone_plan {
 _Static_assert(offsetof(struct clone_plan, kind) == PLAN_KIND, "plan");
 _Static_assert(offsetof(struct clone_plan, ksize) == PLAN_KSIZE, "plan");
 _Static_assert(offsetof(struct clone_plan, child_result) == PLAN_CHILD_RESULT, "plan");
-_Static_assert(offsetof(struct clone_plan, user_stack) == PLAN_USER_STACK, "plan");
+_Static_assert(offsetof(struct clone_plan, child_rsp) == PLAN_CHILD_RSP, "plan");
 _Static_assert(offsetof(struct clone_plan, oldmask) == PLAN_OLDMASK, "plan");
 _Static_assert(offsetof(struct clone_plan, child_close_fd) == PLAN_CHILD_CLOSE_FD, "plan");
 _Static_assert(offsetof(struct clone_plan, kargs) == PLAN_KARGS, "plan");
 _Static_assert(offsetof(struct clone_plan, hargs) == PLAN_HARGS, "plan");
+_Static_assert(offsetof(struct clone_plan, stack_top) == PLAN_STACK_TOP, "plan");
 _Static_assert(offsetof(struct clone_plan, r15) == PLAN_R15, "plan");
 _Static_assert(offsetof(struct timens_clone_args, stack) == 40, "clone_args");
 _Static_assert(offsetof(struct timens_clone_args, stack_size) == 48, "clone_args");
 _Static_assert(sizeof(struct timens_clone_args) == TIMENS_CLONE_ARGS_SIZE_VER3, "VER3");
 
+/*
+ * A thread's clone area: one mapping of AREA_SIZE bytes, made at the
+ * thread's first emulated call and unmapped when the thread exits:
+ *
+ *   [guard page][stack, growing down ...........][struct clone_area]
+ *
+ * MADV_WIPEONFORK: fork() copies none of it (a child that looks finds
+ * zeroes, so tid 0), hence write-protects none of it in the parent.  The
+ * stack is the C stack of the call's setup and finish and the helper's.
+ */
+#define AREA_SIZE (64 * 1024)
+
+struct clone_area {
+	struct clone_plan plan;		/* first: a plan is its area */
+	pid_t tid;			/* the owner; 0 in a forked child */
+	pid_t pid;			/* the owner's process */
+	void *base;			/* the mapping */
+	bool threads_seen;		/* inplace refused: not the only thread */
+	/* The owner's /proc files (/proc/TID/...: no symbolic link to follow). */
+	char ns_time_path[32];
+	char ns_tfc_path[48];
+	char offsets_path[48];
+};
+
 /* Called from the assembly entry; hidden, not part of the API. */
-uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size);
+uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t size);
+long timens__clone_setup(struct clone_plan *p);
 long timens__clone_finish(struct clone_plan *p, long ret);
 _Noreturn void timens__helper_main(struct clone_plan *p);
 _Noreturn void timens__helper_clone(struct clone_plan *p);
 void timens__set_errno(int err);
 
-static __thread struct clone_plan tls_plan;
+static __thread struct clone_area *tls_area;
 static __thread enum timens_path last_path;
+static pthread_key_t area_key;
+static pthread_once_t area_key_once = PTHREAD_ONCE_INIT;
+static int area_key_err;
 
+/*
+ * Only when it changes: after a fork our thread-local block is
+ * write-protected like the rest, and a call that takes the same path as
+ * the last one should not pay a fault to say so.
+ */
 void timens__set_last_path(enum timens_path path)
 {
-	last_path = path;
+	if (last_path != path)
+		last_path = path;
 }
 
 TIMENS_EXPORT enum timens_path timens_last_path(void)
@@ -113,7 +161,8 @@ void timens__set_errno(int err)
 	errno = err;
 }
 
-int timens__copy_user(void *dst, const void *src, size_t len)
+/* timens__copy_user() for a caller that knows its pid already. */
+static int copy_user_pid(pid_t pid, void *dst, const void *src, size_t len)
 {
 	struct iovec local = { .iov_base = dst, .iov_len = len };
 	struct iovec remote = { .iov_base = (void *)src, .iov_len = len };
@@ -121,7 +170,7 @@ int timens__copy_user(void *dst, const void *src, size_t len)
 
 	if (!src)
 		return -EFAULT;
-	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 	if (n == (ssize_t)len)
 		return 0;
 	if (n >= 0)
@@ -132,6 +181,11 @@ int timens__copy_user(void *dst, const void *src, size_t len)
 		return 0;
 	}
 	return -errno;			/* EFAULT, or e.g. ENOMEM */
+}
+
+int timens__copy_user(void *dst, const void *src, size_t len)
+{
+	return copy_user_pid(getpid(), dst, src, len);
 }
 
 /*
@@ -202,11 +256,6 @@ static void block_signals(struct clone_plan *p)
 	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &p->oldmask, 8);
 }
 
-static void restore_signals(struct clone_plan *p)
-{
-	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &p->oldmask, NULL, 8);
-}
-
 static bool same_inode(const struct stat *a, const struct stat *b)
 {
 	return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
@@ -217,39 +266,43 @@ static bool same_inode(const struct stat *a, const struct stat *b)
  * offsets is our time_for_children; 1 when this caller cannot take the
  * path (nothing changed); -errno on a real error (nothing changed).
  */
-static int inplace_begin(struct clone_plan *p)
+static int inplace_begin(struct clone_area *a)
 {
+	struct clone_plan *p = &a->plan;
 	struct stat own, tfc;
 	long r;
 	int fd;
 
 	/*
 	 * unshare(CLONE_VM) changes nothing and fails unless we are the only
-	 * thread: the cheapest way to rule this path out for the others.
+	 * thread.  The setns() below checks that too, so this is only worth
+	 * its system call when this thread saw other threads last time.
 	 */
-	if (unshare(CLONE_VM))
+	if (a->threads_seen && unshare(CLONE_VM))
 		return 1;
-	fd = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
+	fd = open(a->ns_time_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 1;
 	/* setns() resets both; a caller with time != time_for_children
 	 * would lose its time_for_children. */
-	if (fstat(fd, &own) || stat("/proc/thread-self/ns/time_for_children", &tfc) ||
-	    !same_inode(&own, &tfc))
+	if (fstat(fd, &own) || stat(a->ns_tfc_path, &tfc) || !same_inode(&own, &tfc))
 		goto cannot;
 	/*
 	 * setns() into where we already are: it succeeds exactly when the
 	 * setns() back will (single-threaded, CAP_SYS_ADMIN over the owner
-	 * of our time namespace and in our user namespace).
+	 * of our time namespace and in our user namespace, no seccomp filter
+	 * in the way).
 	 */
-	if (setns(fd, CLONE_NEWTIME))
+	r = setns(fd, CLONE_NEWTIME);
+	a->threads_seen = r && errno == EUSERS;
+	if (r)
 		goto cannot;
 	if (unshare(CLONE_NEWTIME)) {
 		r = -errno;
 		close(fd);
 		return (int)r;
 	}
-	r = timens__write_offsets_raw(sys_gettid(), &p->offset);
+	r = timens__write_offsets_path(a->offsets_path, &p->offset);
 	if (r < 0) {
 		timens__setns_back(fd);
 		close(fd);
@@ -268,6 +321,9 @@ static void plan_helper(struct clone_plan *p, bool userns)
 
 	memset(&p->hargs, 0, sizeof(p->hargs));
 	p->hargs.flags = CLONE_VM | CLONE_VFORK | CLONE_FILES;
+	/* The area's stack: we sleep at its top, empty, while it runs. */
+	p->hargs.stack = p->stack_base;
+	p->hargs.stack_size = p->stack_top - p->stack_base;
 	if (userns) {
 		/*
 		 * unshare(CLONE_NEWUSER) wants a task of its own with its own
@@ -295,20 +351,101 @@ static void plan_helper(struct clone_plan *p, bool userns)
 
 static uintptr_t fail(int err)
 {
+	timens__set_last_path(TIMENS_PATH_NONE);
 	errno = err;
 	return PREPARE_FAILED;
 }
 
-uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size)
+static void area_free(void *area)
+{
+	struct clone_area *a = area;
+
+	munmap(a->base, AREA_SIZE);
+}
+
+static void make_area_key(void)
+{
+	area_key_err = pthread_key_create(&area_key, area_free);
+}
+
+/* The fields of a new area, or of one a fork has wiped. */
+static void area_init(struct clone_area *a, pid_t tid)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	a->base = (char *)a + page - AREA_SIZE;
+	a->tid = tid;
+	a->pid = getpid();
+	a->threads_seen = false;
+	snprintf(a->ns_time_path, sizeof(a->ns_time_path), "/proc/%d/ns/time", (int)tid);
+	snprintf(a->ns_tfc_path, sizeof(a->ns_tfc_path), "/proc/%d/ns/time_for_children", (int)tid);
+	snprintf(a->offsets_path, sizeof(a->offsets_path), "/proc/%d/timens_offsets", (int)tid);
+	a->plan.stack_base = (uint64_t)(uintptr_t)a->base + page;
+	a->plan.stack_top = (uint64_t)(uintptr_t)a & ~(uint64_t)15;
+}
+
+/*
+ * The calling thread's clone area, made on first use: NULL with errno
+ * set if it cannot be.  One made by another task is not ours: after a
+ * fork it reads as zeroes (tid 0) and is taken over as it is; a task
+ * that shares its parent's memory and thread-local block (CLONE_VM
+ * without CLONE_SETTLS) finds its parent's and makes its own.
+ */
+static struct clone_area *own_area(pid_t tid)
+{
+	struct clone_area *a = tls_area;
+	size_t page;
+	char *base;
+	int err;
+
+	if (a && a->tid == tid)
+		return a;
+	if (a && a->tid == 0) {
+		area_init(a, tid);
+		return a;
+	}
+	err = pthread_once(&area_key_once, make_area_key);
+	if (err || (err = area_key_err)) {
+		errno = err;
+		return NULL;
+	}
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	base = mmap(NULL, AREA_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	a = (struct clone_area *)(base + AREA_SIZE - page);
+	if (madvise(base, AREA_SIZE, MADV_WIPEONFORK) || mprotect(base, page, PROT_NONE))
+		goto undo;
+	err = pthread_setspecific(area_key, a);
+	if (err) {
+		errno = err;
+		goto undo;
+	}
+	area_init(a, tid);
+	tls_area = a;
+	return a;
+undo:
+	err = errno;
+	munmap(base, AREA_SIZE);
+	errno = err;
+	return NULL;
+}
+
+/*
+ * The first half of an emulated call, on the caller's stack with a small
+ * frame: is this call the kernel's own (PREPARE_PASSTHROUGH)?  If not,
+ * the plan in this thread's clone area with every signal blocked.
+ */
+uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t size)
 {
 	const struct timens_probe *probe;
 	struct timens_clone_args args;
-	struct timens_offset off;
+	struct clone_area *a;
 	struct clone_plan *p;
-	bool userns;
+	pid_t pid, tid;
 	int r;
 
-	last_path = TIMENS_PATH_KERNEL;
 	/*
 	 * Anything that is not a well-formed VER3 call with a non-zero
 	 * timens_offset goes to the kernel untouched: it checks sizes,
@@ -316,80 +453,112 @@ uintptr_t timens__clone_prepare(struct timens_clone_args *uargs, size_t size)
 	 * to an unpatched kernel as VER2 with zero trailing bytes.
 	 */
 	if (size < TIMENS_CLONE_ARGS_SIZE_VER3 || size > PAGE_LIMIT)
-		return PREPARE_PASSTHROUGH;
-	r = timens__copy_user(&args, uargs, sizeof(args));
+		goto kernel;
+	/* A thread with an area of its own has our pid there. */
+	a = tls_area;
+	tid = a ? sys_gettid() : 0;
+	pid = a && a->tid == tid ? a->pid : getpid();
+	r = copy_user_pid(pid, &args, uargs, sizeof(args));
 	if (r == -EFAULT)
-		return PREPARE_PASSTHROUGH;	/* the kernel says EFAULT itself */
+		goto kernel;			/* the kernel says EFAULT itself */
 	if (r < 0)
 		return fail(-r);
 	if (!args.timens_offset)
+		goto kernel;
+	probe = timens__probe();
+	if ((probe->features & TIMENS_FEATURE_NATIVE_OFFSET) && probe->force == TIMENS_PATH_NONE) {
+		timens__set_last_path(TIMENS_PATH_NATIVE);
 		return PREPARE_PASSTHROUGH;
-	if (size > sizeof(args)) {
-		static const char zero[PAGE_LIMIT];
-		char tail[PAGE_LIMIT];
-		size_t n = size - sizeof(args);
+	}
 
-		r = timens__copy_user(tail, (const char *)uargs + sizeof(args), n);
-		if (r == -EFAULT || (r == 0 && memcmp(tail, zero, n)))
-			return PREPARE_PASSTHROUGH;
+	if (!tid)
+		tid = sys_gettid();
+	a = own_area(tid);
+	if (!a)
+		return fail(errno);
+	p = &a->plan;
+	if (size > sizeof(args)) {
+		/* The area's stack is free: room for the tail, to check it is zero. */
+		unsigned char *tail = (unsigned char *)(uintptr_t)p->stack_base;
+		size_t i, n = size - sizeof(args);
+
+		r = copy_user_pid(pid, tail, (const char *)uargs + sizeof(args), n);
+		for (i = 0; r == 0 && i < n; i++)
+			if (tail[i])
+				r = -EFAULT;
+		if (r == -EFAULT)
+			goto kernel;
 		if (r < 0)
 			return fail(-r);
 	}
-	probe = timens__probe();
-	if ((probe->features & TIMENS_FEATURE_NATIVE_OFFSET) && probe->force == TIMENS_PATH_NONE) {
-		last_path = TIMENS_PATH_NATIVE;
-		return PREPARE_PASSTHROUGH;
-	}
+	block_signals(p);
+	p->kargs = args;
+	p->uargs = uargs;
+	p->pid = pid;
+	return (uintptr_t)p;
+kernel:
+	timens__set_last_path(TIMENS_PATH_KERNEL);
+	return PREPARE_PASSTHROUGH;
+}
 
-	last_path = TIMENS_PATH_NONE;
-	if (!(args.flags & CLONE_NEWTIME))
-		return fail(EINVAL);
-	r = timens__copy_user(&off, (const void *)(uintptr_t)args.timens_offset, sizeof(off));
+/*
+ * The second half, on the area's stack (no page of the caller's is
+ * written from here on): check the call as the kernel would, then make
+ * our time_for_children the new namespace (inplace) or plan the helper
+ * that will.  0, or -errno with nothing changed.
+ */
+long timens__clone_setup(struct clone_plan *p)
+{
+	const struct timens_probe *probe = timens__probe();
+	uint64_t flags = p->kargs.flags;
+	bool userns;
+	int r;
+
+	p->kind = PLAN_KIND_CLONE;
+	p->own_ns_fd = -1;
+	p->child_close_fd = -1;
+	p->child_result = -ECHILD;
+	if (!(flags & CLONE_NEWTIME))
+		return -EINVAL;
+	r = copy_user_pid(p->pid, &p->offset, (const void *)(uintptr_t)p->kargs.timens_offset,
+			  sizeof(p->offset));
 	if (r < 0)
-		return fail(-r);
-	if (kernel_would_refuse(&args))
-		return fail(EINVAL);
+		return r;
+	if (kernel_would_refuse(&p->kargs))
+		return -EINVAL;
 	/*
 	 * A CLONE_VM child keeps our namespace and enters the new one only
 	 * at exec, which kernels before 6.2 do not do.
 	 */
-	if ((args.flags & CLONE_VM) && !(probe->features & TIMENS_FEATURE_EXEC_SWITCH))
-		return fail(EINVAL);
-	userns = args.flags & CLONE_NEWUSER;
+	if ((flags & CLONE_VM) && !(probe->features & TIMENS_FEATURE_EXEC_SWITCH))
+		return -EINVAL;
+	userns = flags & CLONE_NEWUSER;
 	/* With CLONE_NEWUSER our helper needs CLONE_PARENT for itself. */
-	if (userns && (args.flags & CLONE_PARENT))
-		return fail(EINVAL);
+	if (userns && (flags & CLONE_PARENT))
+		return -EINVAL;
 
-	p = &tls_plan;
-	block_signals(p);
-	p->kargs = args;
 	p->kargs.flags &= ~(uint64_t)CLONE_NEWTIME;
 	p->kargs.timens_offset = 0;
 	p->ksize = TIMENS_CLONE_ARGS_SIZE_VER2;
-	p->user_stack = args.stack;
-	p->offset = off;
-	p->own_ns_fd = -1;
-	p->child_close_fd = -1;
-	p->child_result = -ECHILD;
+	/* With a stack of its own the child starts where the kernel puts it. */
+	p->child_rsp = p->kargs.stack ? 0 : p->rsp;
 
 	/* Cheapest first: inplace where the caller allows it, else the helper. */
 	r = 1;
 	if (!userns && probe->force != TIMENS_PATH_HELPER_THREAD)
-		r = inplace_begin(p);
-	if (r < 0) {
-		restore_signals(p);
-		return fail(-r);
-	}
+		r = inplace_begin((struct clone_area *)p);
+	if (r < 0)
+		return r;
 	if (r == 0) {
-		p->kind = PLAN_KIND_CLONE;
 		p->path = TIMENS_PATH_INPLACE;
-		if (!(args.flags & CLONE_FILES))
+		if (!(flags & CLONE_FILES))
 			p->child_close_fd = p->own_ns_fd;
 	} else {
 		plan_helper(p, userns);
 	}
-	last_path = p->path;
-	return (uintptr_t)p;
+	/* Before the clone: a child shares what we write after it. */
+	timens__set_last_path(p->path);
+	return 0;
 }
 
 long timens__clone_finish(struct clone_plan *p, long ret)
@@ -408,14 +577,8 @@ long timens__clone_finish(struct clone_plan *p, long ret)
 		timens__setns_back(p->own_ns_fd);
 		close(p->own_ns_fd);
 	}
-	/*
-	 * No write to our TLS here on success: after a fork every page we
-	 * write costs a copy-on-write fault (and, on a VM, a TLB shootdown),
-	 * which measured as much as the rest of the call.  last_path was set
-	 * before the clone.
-	 */
 	if (ret < 0) {
-		last_path = TIMENS_PATH_NONE;
+		timens__set_last_path(TIMENS_PATH_NONE);
 		errno = (int)-ret;
 		return -1;
 	}

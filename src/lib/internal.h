@@ -49,6 +49,9 @@ size_t timens__offsets_record(char *buf, const struct timens_offset *off);
  */
 long timens__write_offsets_raw(pid_t tid, const struct timens_offset *off);
 
+/* The same to the offsets file at PATH. */
+long timens__write_offsets_path(const char *path, const struct timens_offset *off);
+
 /*
  * setns() back into the time namespace FD names, insisting through
  * transient errors (ENOMEM): for undoing an unshare(CLONE_NEWTIME).

@@ -3,6 +3,14 @@
  * The plan of one timens_clone3() call, shared by clone3.c and the
  * assembly entry in clone3-x86_64.S.  The offsets below are the
  * assembly's view of the struct; clone3.c checks them at compile time.
+ *
+ * The plan lives in the calling thread's clone area (clone3.c): a
+ * mapping marked MADV_WIPEONFORK that also holds the stack the call's C
+ * code runs on.  fork() copies no page of it, so it leaves none of it
+ * write-protected: after a fork the parent writes the plan and that
+ * stack without a copy-on-write fault.  The child has only zeroes there
+ * and reads nothing of it: what it needs to return to the caller travels
+ * in registers across the clone3 system call (LOAD_CHILD_STATE).
  */
 #ifndef TIMENS_PLAN_H
 #define TIMENS_PLAN_H
@@ -18,11 +26,12 @@
 #define PLAN_KIND		64	/* PLAN_KIND_* */
 #define PLAN_KSIZE		72	/* size of kargs for the kernel */
 #define PLAN_CHILD_RESULT	80	/* written by the helper: pid or -errno */
-#define PLAN_USER_STACK		88	/* non-zero: child keeps the kernel's sp */
+#define PLAN_CHILD_RSP		88	/* the child's sp; 0: the kernel's (a stack was given) */
 #define PLAN_OLDMASK		96	/* caller's signal mask (kernel sigset) */
 #define PLAN_CHILD_CLOSE_FD	104	/* fd the child closes first, or -1 */
 #define PLAN_KARGS		112	/* clone_args for the caller's child */
 #define PLAN_HARGS		208	/* clone_args for the helper */
+#define PLAN_STACK_TOP		304	/* top of the area's stack (16-aligned) */
 
 #define PLAN_KIND_CLONE		2	/* the caller's thread calls clone3 */
 #define PLAN_KIND_HELPER	3	/* a vfork-style helper calls it */
@@ -30,9 +39,5 @@
 /* prepare's answers that are not a plan. */
 #define PREPARE_PASSTHROUGH	0	/* plain clone3 with the caller's args */
 #define PREPARE_FAILED		1	/* errno is set; return -1 */
-
-/* Below the caller's sp: what the helper's stack leaves untouched. */
-#define HELPER_STACK_GAP	256
-#define HELPER_STACK_SIZE	16384
 
 #endif
