@@ -4,7 +4,10 @@
  * _exit()s at once, parent waits.  Single-threaded on the library's own
  * choice of path (inplace here) and on each forced emulated path, then
  * with one idle thread alive, which makes the library take the
- * helper-thread path.
+ * helper-thread path.  The "+ clock read" rows read CLOCK_MONOTONIC
+ * after each wait, as most real callers do now and then: the inplace
+ * path's setns() back makes the kernel unmap our vDSO data pages, and
+ * that read maps them again, a cost the bare rows do not see.
  *
  *   bench-clone3 [--quick] [--rounds N] [--iters N] [--csv FILE]
  */
@@ -29,6 +32,9 @@ struct row {
 	int threads;		/* 1, or 2 with an idle thread alive */
 	enum mode mode;
 	enum timens_path force;	/* NONE: the library's choice */
+	bool clock;		/* read CLOCK_MONOTONIC after each wait */
+	int base;		/* the baseline row */
+	const char *name, *target;
 };
 
 static const struct timens_offset off = { 86400LL * 1000000000, 86400LL * 1000000000 };
@@ -58,6 +64,11 @@ static double run(const struct row *r, int iters, const char **path)
 			die("bench-clone3", "clone: %s", strerror(errno));
 		if (waitpid((pid_t)pid, NULL, 0) != pid)
 			die("bench-clone3", "waitpid: %s", strerror(errno));
+		if (r->clock) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+		}
 	}
 	if (r->mode == TIMENS)
 		*path = timens_path_name(timens_last_path());
@@ -77,29 +88,31 @@ static void *idle(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct row rows[] = {
-		{ 1, PLAIN, TIMENS_PATH_NONE },
-		{ 1, TIMENS, TIMENS_PATH_NONE },
-		{ 1, TIMENS, TIMENS_PATH_INPLACE },
-		{ 1, TIMENS, TIMENS_PATH_HELPER_THREAD },
-		{ 1, RAW_NEWTIME, TIMENS_PATH_NONE },
-		{ 2, PLAIN, TIMENS_PATH_NONE },
-		{ 2, TIMENS, TIMENS_PATH_NONE },
+	static const struct row all[] = {
+		{ 1, PLAIN, TIMENS_PATH_NONE, false, 0, "clone3 + wait", "" },
+		{ 1, TIMENS, TIMENS_PATH_NONE, false, 0, "timens_clone3 +1d + wait", "<=1.10" },
+		{ 1, TIMENS, TIMENS_PATH_INPLACE, false, 0, "timens_clone3 +1d (inplace forced)", "" },
+		{ 1, TIMENS, TIMENS_PATH_HELPER_THREAD, false, 0,
+		  "timens_clone3 +1d (helper forced)", "" },
+		{ 1, RAW_NEWTIME, TIMENS_PATH_NONE, false, 0, "clone3(CLONE_NEWTIME) + wait (floor)",
+		  "" },
+		{ 1, PLAIN, TIMENS_PATH_NONE, true, 5, "clone3 + wait + clock read", "" },
+		{ 1, TIMENS, TIMENS_PATH_NONE, true, 5, "timens_clone3 +1d + wait + clock read", "" },
+		{ 1, TIMENS, TIMENS_PATH_HELPER_THREAD, true, 5,
+		  "timens_clone3 (helper forced) + clock read", "" },
+		{ 2, PLAIN, TIMENS_PATH_NONE, false, 8, "clone3 + wait; 2 threads", "" },
+		{ 2, TIMENS, TIMENS_PATH_NONE, false, 8, "timens_clone3 +1d + wait; 2 threads",
+		  "<=1.10" },
 	};
-	struct series s[] = {
-		{ "clone3 + wait", "kernel", "us/child", 0, "", {0} },
-		{ "timens_clone3 +1d + wait", "?", "us/child", 0, "<=1.10", {0} },
-		{ "timens_clone3 +1d (inplace forced)", "?", "us/child", 0, "", {0} },
-		{ "timens_clone3 +1d (helper forced)", "?", "us/child", 0, "", {0} },
-		{ "clone3(CLONE_NEWTIME) + wait (floor)", "kernel", "us/child", 0, "", {0} },
-		{ "clone3 + wait; 2 threads", "kernel", "us/child", 5, "", {0} },
-		{ "timens_clone3 +1d + wait; 2 threads", "?", "us/child", 5, "<=1.10", {0} },
-	};
-	int n = sizeof(rows) / sizeof(rows[0]), iters = 20, r, i, pipefd[2];
+	enum { N = sizeof(all) / sizeof(all[0]) };
+	struct row rows[N];
+	static struct series s[N];
+	int n = 0, iters = 20, r, i, pipefd[2], index[N];
+	bool newtime = timens_features() & TIMENS_FEATURE_CLONE3_NEWTIME;
 	struct bench_opts o;
 	pthread_t t;
 
-	i = bench_args(argc, argv, &o, 41);
+	i = bench_args(argc, argv, &o, 101);
 	if (i && !strcmp(argv[i], "--iters") && i + 1 < argc)
 		iters = atoi(argv[i + 1]);
 	else if (i)
@@ -108,12 +121,20 @@ int main(int argc, char **argv)
 		iters = 10;
 
 	/* The floor row needs clone3 to take CLONE_NEWTIME (6.3+). */
-	if (!(timens_features() & TIMENS_FEATURE_CLONE3_NEWTIME)) {
+	if (!newtime)
 		fprintf(stderr, "bench-clone3: clone3 takes no CLONE_NEWTIME here: floor row left out\n");
-		memmove(&s[4], &s[5], sizeof(s[0]) * 2);
-		memmove(&rows[4], &rows[5], sizeof(rows[0]) * 2);
-		s[4].base = s[5].base = 4;
-		n--;
+	for (i = 0; i < N; i++) {
+		if (all[i].mode == RAW_NEWTIME && !newtime)
+			continue;
+		index[i] = n;
+		rows[n] = all[i];
+		rows[n].base = index[all[i].base];
+		s[n].name = all[i].name;
+		s[n].path = all[i].mode == TIMENS ? "?" : "kernel";
+		s[n].unit = "us/child";
+		s[n].base = rows[n].base;
+		s[n].target = all[i].target;
+		n++;
 	}
 	for (r = 0; r < o.rounds; r++)
 		for (i = 0; i < n; i++)

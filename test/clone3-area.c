@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The per-thread clone area of the emulated paths (docs/design.md,
+ * "Copy-on-write: the clone area"), seen from outside:
+ *
+ *   - the caller takes no more page faults per call than with a plain
+ *     clone3 (+SLACK, below), on the inplace and the helper-thread path;
+ *   - one wipe-on-fork mapping per calling thread ("wf" in smaps), made
+ *     at the first emulated call, gone when the thread exits;
+ *   - a fork()ed child, and a child of timens_clone3 itself, can call
+ *     again (their copy of the area is zeroes) and get the right offsets,
+ *     and the parent's next call is unaffected.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "child.h"
+
+#define CALLS 200
+
+/*
+ * Faults per call allowed above a plain clone3's: the first, light frame
+ * on the caller's stack may cross into a page of its own.  ASan writes
+ * shadow memory for the call's frames, and its shadow pages are
+ * copy-on-write after a fork like any others.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SLACK 3.0
+#else
+#define SLACK 1.0
+#endif
+
+static const struct timens_offset off1 = { 86400 * NSEC_PER_SEC + 1, 2 * 86400 * NSEC_PER_SEC };
+static const struct timens_offset off2 = { -(5 * NSEC_PER_SEC) - 3, 7 * 86400 * NSEC_PER_SEC };
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_minflt;
+}
+
+/* A child that exits at once: its pid, or -1. */
+static __attribute__((noinline)) long one_child(bool timens)
+{
+	struct timens_clone_args a = { .exit_signal = SIGCHLD };
+	long pid;
+
+	if (timens) {
+		a.flags = CLONE_NEWTIME;
+		a.timens_offset = to_u64(&off1);
+	}
+	pid = timens ? timens_clone3(&a, sizeof(a))
+		     : syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2);
+	if (pid == 0)
+		_exit(0);
+	return pid;
+}
+
+/* CALLS such children, each waited for: the caller's faults per call. */
+static double faults_per_call(bool timens)
+{
+	long before = minflt();
+	int i;
+
+	for (i = 0; i < CALLS; i++) {
+		long pid = one_child(timens);
+
+		if (pid < 0)
+			return -1;
+		wait_status((pid_t)pid);
+	}
+	return (double)(minflt() - before) / CALLS;
+}
+
+static void check_faults(const char *what, enum timens_path want)
+{
+	double plain, lib;
+
+	faults_per_call(false);		/* warm up both */
+	faults_per_call(true);
+	plain = faults_per_call(false);
+	lib = faults_per_call(true);
+	tap_ok(timens_last_path() == want, "%s: calls took %s", what,
+	       timens_path_name(timens_last_path()));
+	tap_ok(lib >= 0 && lib <= plain + SLACK,
+	       "%s: caller's page faults per call %.2f, plain clone3 %.2f", what, lib, plain);
+}
+
+/* Wipe-on-fork mappings of this process (VmFlags "wf" in smaps). */
+static int wf_mappings(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	bool rw = false;
+
+	/* The area's guard page is a mapping of its own: count the rest. */
+	while (fgets(line, sizeof(line), f)) {
+		char perms[8];
+
+		if (sscanf(line, "%*x-%*x %7s", perms) == 1)
+			rw = !strcmp(perms, "rw-p");
+		else if (!strncmp(line, "VmFlags:", 8) && strstr(line, " wf") && rw)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * One timens_clone3 with OFF from this process, checked without TAP
+ * output (for forked children): 0 when the child's clocks carry OFF.
+ * HERE: the offsets of the namespace this process runs in (the test
+ * library's clock window reads its clocks as the first process found
+ * them, and a child of timens_clone3 inherits that).
+ */
+static int call_and_check_in(const struct timens_offset *off, const struct timens_offset *here)
+{
+	struct timens_offset rel = {
+		off->monotonic_offset_ns - here->monotonic_offset_ns,
+		off->boottime_offset_ns - here->boottime_offset_ns,
+	};
+	static struct clock_sample *s;
+	struct timens_clone_args a = {
+		.flags = CLONE_NEWTIME,
+		.exit_signal = SIGCHLD,
+		.timens_offset = to_u64(off),
+	};
+	struct clock_window w;
+	pid_t pid;
+	int st;
+
+	if (!s)
+		s = shared_alloc(sizeof(*s));
+	memset(s, 0, sizeof(*s));
+	window_open(&w);
+	pid = timens_clone3(&a, sizeof(a));
+	if (pid == 0) {
+		sample_clocks(s);
+		_exit(0);
+	}
+	if (pid < 0)
+		return 10;
+	st = wait_status(pid);
+	window_close(&w);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		return 11;
+	if (!clocks_in_window(s->mono_raw, s->mono_vdso, s->boot_raw, s->boot_vdso, &w, &rel))
+		return 12;
+	return 0;
+}
+
+static int call_and_check(const struct timens_offset *off)
+{
+	static const struct timens_offset host;
+
+	return call_and_check_in(off, &host);
+}
+
+static void *thread_call(void *arg)
+{
+	int *result = arg;
+
+	*result = call_and_check(&off2);
+	result[1] = wf_mappings();
+	return NULL;
+}
+
+static void *idle(void *arg)
+{
+	int *fd = arg;
+	char c;
+
+	if (read(*fd, &c, 1) < 0)
+		return NULL;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct timens_clone_args a = {
+		.flags = CLONE_NEWTIME,
+		.exit_signal = SIGCHLD,
+		.timens_offset = to_u64(&off1),
+	};
+	int res[2] = { -1, -1 }, pipefd[2], st;
+	pthread_t t;
+	pid_t pid;
+
+	/* The area is the emulated paths': on a native kernel, emulate. */
+	setenv("TIMENS_PATH", "emulate", 1);
+	test_exec_hook(argc, argv);
+	require_time_ns();
+	require_root();
+	tap_plan(15);
+
+	tap_ok(wf_mappings() == 0, "no clone area before the first call (%d)", wf_mappings());
+	check_faults("single-threaded", TIMENS_PATH_INPLACE);
+	tap_ok(wf_mappings() == 1, "one clone area after calls from one thread (%d)",
+	       wf_mappings());
+
+	/* A second thread's call: an area of its own, gone when it exits. */
+	if (pthread_create(&t, NULL, thread_call, res) || pthread_join(t, NULL))
+		tap_bail("pthread: %s", strerror(errno));
+	tap_ok(res[0] == 0, "a second thread's call gives its child the offsets (%d)", res[0]);
+	tap_ok(res[1] == 2, "that thread had an area of its own while it ran (%d)", res[1]);
+	tap_ok(wf_mappings() == 1, "and its area is gone after it exits (%d)", wf_mappings());
+
+	/* A fork()ed child of a caller with an area calls again, twice. */
+	pid = fork();
+	if (pid == 0)
+		_exit(call_and_check(&off2) * 10 + call_and_check(&off1) +
+		      (wf_mappings() == 1 ? 0 : 100));
+	st = wait_status(pid);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	       "a fork()ed child's calls give their children the offsets (status %#x)", st);
+
+	/* A child of timens_clone3 calls it again, from inside its namespace. */
+	pid = timens_clone3(&a, sizeof(a));
+	if (pid == 0)
+		_exit(call_and_check_in(&off2, &off1));
+	tap_ok(pid > 0, "timens_clone3 (%s)", pid < 0 ? strerror(errno) : "ok");
+	st = wait_status(pid);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	       "its child's own call gives the grandchild the offsets (status %#x)", st);
+	tap_ok(call_and_check(&off2) == 0, "the parent's next call is unaffected");
+
+	/* The helper-thread path: one idle thread alive. */
+	if (pipe(pipefd) || pthread_create(&t, NULL, idle, &pipefd[0]))
+		tap_bail("pipe/pthread: %s", strerror(errno));
+	check_faults("with a second thread", TIMENS_PATH_HELPER_THREAD);
+	close(pipefd[1]);
+	pthread_join(t, NULL);
+	close(pipefd[0]);
+	tap_ok(wf_mappings() == 1, "still one clone area (%d)", wf_mappings());
+	tap_ok(no_children(), "no child left");
+	return tap_done();
+}
