@@ -192,16 +192,6 @@ static void *thread_call(void *arg)
 	return NULL;
 }
 
-static void *idle(void *arg)
-{
-	int *fd = arg;
-	char c;
-
-	if (read(*fd, &c, 1) < 0)
-		return NULL;
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
 	struct timens_clone_args a = {
@@ -209,7 +199,8 @@ int main(int argc, char **argv)
 		.exit_signal = SIGCHLD,
 		.timens_offset = to_u64(&off1),
 	};
-	int res[2] = { -1, -1 }, pipefd[2], st;
+	int res[2] = { -1, -1 }, st;
+	struct idle_thread idle;
 	pthread_t t;
 	pid_t pid;
 
@@ -252,12 +243,9 @@ int main(int argc, char **argv)
 	tap_ok(call_and_check(&off2) == 0, "the parent's next call is unaffected");
 
 	/* The helper-thread path: one idle thread alive. */
-	if (pipe(pipefd) || pthread_create(&t, NULL, idle, &pipefd[0]))
-		tap_bail("pipe/pthread: %s", strerror(errno));
+	idle_thread_start(&idle);
 	check_faults("with a second thread", TIMENS_PATH_HELPER_THREAD);
-	close(pipefd[1]);
-	pthread_join(t, NULL);
-	close(pipefd[0]);
+	idle_thread_stop(&idle);
 	tap_ok(areas() == 1, "still one clone area (%d)", areas());
 	tap_ok(no_children(), "no child left");
 	return tap_done();

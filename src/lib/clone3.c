@@ -66,7 +66,6 @@ struct clone_plan {
 	/* C only from here on. */
 	uint64_t stack_base;		/* lowest byte of the area's stack */
 	pid_t pid;			/* ours, for process_vm_readv */
-	const struct timens_clone_args *uargs;
 	struct timens_offset offset;
 	uint64_t unshare_flags;		/* what the helper unshares */
 	int own_ns_fd;			/* inplace: to setns back */
@@ -493,7 +492,6 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	}
 	block_signals(p);
 	p->kargs = args;
-	p->uargs = uargs;
 	p->pid = pid;
 	return (uintptr_t)p;
 kernel:
