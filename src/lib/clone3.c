@@ -388,7 +388,8 @@ static void area_init(struct clone_area *a, pid_t tid)
  * set if it cannot be.  One made by another task is not ours: after a
  * fork it reads as zeroes (tid 0) and is taken over as it is; a task
  * that shares its parent's memory and thread-local block (CLONE_VM
- * without CLONE_SETTLS) finds its parent's and makes its own.
+ * without CLONE_SETTLS), or a forked child where the area could not be
+ * marked wipe-on-fork, finds another tid there and makes its own.
  */
 static struct clone_area *own_area(pid_t tid)
 {
@@ -414,8 +415,15 @@ static struct clone_area *own_area(pid_t tid)
 	if (base == MAP_FAILED)
 		return NULL;
 	a = (struct clone_area *)(base + AREA_SIZE - page);
-	if (madvise(base, AREA_SIZE, MADV_WIPEONFORK) || mprotect(base, page, PROT_NONE))
+	if (mprotect(base, page, PROT_NONE))
 		goto undo;
+	/*
+	 * Only an optimisation: without it (a kernel built without
+	 * madvise(), for one) fork() write-protects the area like the rest,
+	 * and a forked child finds a copy with its parent's tid in it and
+	 * makes an area of its own.
+	 */
+	(void)madvise(base, AREA_SIZE, MADV_WIPEONFORK);
 	err = pthread_setspecific(area_key, a);
 	if (err) {
 		errno = err;
