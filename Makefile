@@ -100,9 +100,12 @@ $(BUILD)/lib/%.o: src/lib/%.S
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
 
+# -z nodelete: threads that called timens_clone3 free their clone area
+# with a pthread key destructor in the library, at their exit, which may
+# come after a dlclose().
 $(BUILD)/$(LIB_REAL): $(LIB_OBJS) $(LIB_MAP)
 	$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIB_SONAME) \
-		-Wl,--version-script,$(LIB_MAP) -Wl,-z,noexecstack \
+		-Wl,--version-script,$(LIB_MAP) -Wl,-z,noexecstack -Wl,-z,nodelete \
 		-o $@ $(LIB_OBJS) $(LDFLAGS_SAN) -pthread
 
 $(LIB_SO): $(BUILD)/$(LIB_REAL)

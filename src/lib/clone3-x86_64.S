@@ -38,8 +38,11 @@
  * Everything the child needs, from the plan at \p (which must not be
  * one of the registers loaded), then the clone3 number in eax.  rdi
  * keeps pointing into the plan (at kargs) across the system call.
+ * With cfi=1 (in timens_clone3, where rbx pointed at the plan) the
+ * unwind rules move from rbx to rdi as rbx becomes the caller's again:
+ * a parent asleep in a CLONE_VFORK clone3 unwinds through them.
  */
-.macro LOAD_CHILD_STATE p
+.macro LOAD_CHILD_STATE p, cfi=0
 	movq	PLAN_RET(\p), %r8
 	movq	PLAN_CHILD_RSP(\p), %r9
 	movq	PLAN_OLDMASK(\p), %r10
@@ -47,6 +50,13 @@
 	movq	PLAN_KSIZE(\p), %rsi
 	leaq	PLAN_KARGS(\p), %rdi
 	movq	PLAN_RBX(\p), %rbx
+.if \cfi
+	.cfi_remember_state
+	/* CFA = *(rdi - 104), pc at rdi - 112: PLAN_RSP, PLAN_RET - PLAN_KARGS. */
+	.cfi_escape 0x0f, 4, 0x75, 0x98, 0x7f, 0x06
+	.cfi_escape 0x10, 16, 3, 0x75, 0x90, 0x7f
+	.cfi_same_value %rbx
+.endif
 	movq	PLAN_RBP(\p), %rbp
 	movq	PLAN_R12(\p), %r12
 	movq	PLAN_R13(\p), %r13
@@ -94,15 +104,15 @@ timens_clone3:
 	movq	%r15, PLAN_R15(%rax)
 	movq	%rax, %rbx
 	/*
-	 * On the area's stack from here until the return.  For unwinders:
-	 * the caller's sp, pc and rbx are in the plan, which rbx points to
-	 * (CFA = *(rbx + PLAN_RSP), pc = *(rbx + PLAN_RET), rbx = *(rbx +
-	 * PLAN_RBX), as DWARF expressions).
+	 * For unwinders, until the return: the caller's sp, pc and rbx are
+	 * in the plan, which rbx points to (CFA = *(rbx + PLAN_RSP), pc =
+	 * *(rbx + PLAN_RET), rbx = *(rbx + PLAN_RBX), as DWARF expressions).
+	 * Then on the area's stack.
 	 */
-	movq	PLAN_STACK_TOP(%rbx), %rsp
 	.cfi_escape 0x0f, 3, 0x73, PLAN_RSP, 0x06
 	.cfi_escape 0x10, 16, 2, 0x73, PLAN_RET
 	.cfi_escape 0x10, 3, 2, 0x73, PLAN_RBX
+	movq	PLAN_STACK_TOP(%rbx), %rsp
 	movq	%rbx, %rdi
 	call	timens__clone_setup		/* 0, or -errno */
 	testq	%rax, %rax
@@ -111,11 +121,12 @@ timens_clone3:
 	je	.Lhelper
 
 	movq	%rbx, %r11
-	LOAD_CHILD_STATE %r11
+	LOAD_CHILD_STATE %r11, 1
 	syscall
 	testq	%rax, %rax
 	jz	.Lchild
 	leaq	-PLAN_KARGS(%rdi), %rbx
+	.cfi_restore_state
 	jmp	.Lparent
 
 .Lhelper:

@@ -32,7 +32,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -65,7 +64,6 @@ struct clone_plan {
 	uint64_t stack_top;
 	/* C only from here on. */
 	uint64_t stack_base;		/* lowest byte of the area's stack */
-	pid_t pid;			/* ours, for process_vm_readv */
 	struct timens_offset offset;
 	uint64_t unshare_flags;		/* what the helper unshares */
 	int own_ns_fd;			/* inplace: to setns back */
@@ -104,10 +102,6 @@ struct clone_area {
 	pid_t pid;			/* the owner's process */
 	void *base;			/* the mapping */
 	bool threads_seen;		/* inplace refused: not the only thread */
-	/* The owner's /proc files (/proc/TID/...: no symbolic link to follow). */
-	char ns_time_path[32];
-	char ns_tfc_path[48];
-	char offsets_path[48];
 };
 
 /* Called from the assembly entry; hidden, not part of the API. */
@@ -248,13 +242,6 @@ static bool kernel_would_refuse(const struct timens_clone_args *a)
 	return false;
 }
 
-static void block_signals(struct clone_plan *p)
-{
-	uint64_t all = ~0ULL;
-
-	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &p->oldmask, 8);
-}
-
 static bool same_inode(const struct stat *a, const struct stat *b)
 {
 	return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
@@ -279,12 +266,13 @@ static int inplace_begin(struct clone_area *a)
 	 */
 	if (a->threads_seen && unshare(CLONE_VM))
 		return 1;
-	fd = open(a->ns_time_path, O_RDONLY | O_CLOEXEC);
+	fd = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 1;
 	/* setns() resets both; a caller with time != time_for_children
 	 * would lose its time_for_children. */
-	if (fstat(fd, &own) || stat(a->ns_tfc_path, &tfc) || !same_inode(&own, &tfc))
+	if (fstat(fd, &own) || stat("/proc/thread-self/ns/time_for_children", &tfc) ||
+	    !same_inode(&own, &tfc))
 		goto cannot;
 	/*
 	 * setns() into where we already are: it succeeds exactly when the
@@ -301,7 +289,7 @@ static int inplace_begin(struct clone_area *a)
 		close(fd);
 		return (int)r;
 	}
-	r = timens__write_offsets_path(a->offsets_path, &p->offset);
+	r = timens__write_own_offsets(&p->offset);
 	if (r < 0) {
 		timens__setns_back(fd);
 		close(fd);
@@ -358,8 +346,13 @@ static uintptr_t fail(int err)
 static void area_free(void *area)
 {
 	struct clone_area *a = area;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	munmap(a->base, AREA_SIZE);
+	/* Not a->base: in a forked child that never called again it is zeroes. */
+	munmap((char *)a + page - AREA_SIZE, AREA_SIZE);
+	/* Another key's destructor may still call us in this thread. */
+	if (tls_area == a)
+		tls_area = NULL;
 }
 
 static void make_area_key(void)
@@ -367,25 +360,23 @@ static void make_area_key(void)
 	area_key_err = pthread_key_create(&area_key, area_free);
 }
 
-/* The fields of a new area, or of one a fork has wiped. */
+/* The fields of a new area, or of one a fork has wiped (signals blocked). */
 static void area_init(struct clone_area *a, pid_t tid)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
 	a->base = (char *)a + page - AREA_SIZE;
-	a->tid = tid;
 	a->pid = getpid();
 	a->threads_seen = false;
-	snprintf(a->ns_time_path, sizeof(a->ns_time_path), "/proc/%d/ns/time", (int)tid);
-	snprintf(a->ns_tfc_path, sizeof(a->ns_tfc_path), "/proc/%d/ns/time_for_children", (int)tid);
-	snprintf(a->offsets_path, sizeof(a->offsets_path), "/proc/%d/timens_offsets", (int)tid);
 	a->plan.stack_base = (uint64_t)(uintptr_t)a->base + page;
 	a->plan.stack_top = (uint64_t)(uintptr_t)a & ~(uint64_t)15;
+	a->tid = tid;
 }
 
 /*
  * The calling thread's clone area, made on first use: NULL with errno
- * set if it cannot be.  One made by another task is not ours: after a
+ * set if it cannot be.  Called with every signal blocked, so that no
+ * handler's call sees an area half made.  One made by another task is not ours: after a
  * fork it reads as zeroes (tid 0) and is taken over as it is; a task
  * that shares its parent's memory and thread-local block (CLONE_VM
  * without CLONE_SETTLS), or a forked child where the area could not be
@@ -440,16 +431,46 @@ undo:
 }
 
 /*
- * The first half of an emulated call, on the caller's stack with a small
- * frame: is this call the kernel's own (PREPARE_PASSTHROUGH)?  If not,
- * the plan in this thread's clone area with every signal blocked.
+ * Bytes past VER3 must be zero for us to know the call: read in chunks on
+ * our small frame.  0 if they are, -EFAULT (the kernel's business, as a
+ * non-zero tail is) or another -errno.
+ */
+static int tail_is_zero(pid_t pid, const struct timens_clone_args *uargs, size_t size)
+{
+	const char *src = (const char *)uargs + sizeof(*uargs);
+	size_t left = size - sizeof(*uargs);
+	unsigned char chunk[128];
+
+	while (left) {
+		size_t i, n = left < sizeof(chunk) ? left : sizeof(chunk);
+		int r = copy_user_pid(pid, chunk, src, n);
+
+		if (r < 0)
+			return r;
+		for (i = 0; i < n; i++)
+			if (chunk[i])
+				return -EFAULT;
+		src += n;
+		left -= n;
+	}
+	return 0;
+}
+
+/*
+ * The first half of a call, on the caller's stack with a small frame:
+ * is it the kernel's own (PREPARE_PASSTHROUGH), or bad (PREPARE_FAILED,
+ * errno set; what the kernel would refuse is refused here, before any
+ * namespace exists)?  Else the plan in this thread's clone area, with
+ * every signal blocked.
  */
 uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t size)
 {
 	const struct timens_probe *probe;
 	struct timens_clone_args args;
+	struct timens_offset off;
 	struct clone_area *a;
 	struct clone_plan *p;
+	uint64_t all = ~0ULL, old;
 	pid_t pid, tid;
 	int r;
 
@@ -472,35 +493,49 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 		return fail(-r);
 	if (!args.timens_offset)
 		goto kernel;
+	if (size > sizeof(args)) {
+		r = tail_is_zero(pid, uargs, size);
+		if (r == -EFAULT)
+			goto kernel;
+		if (r < 0)
+			return fail(-r);
+	}
 	probe = timens__probe();
 	if ((probe->features & TIMENS_FEATURE_NATIVE_OFFSET) && probe->force == TIMENS_PATH_NONE) {
 		timens__set_last_path(TIMENS_PATH_NATIVE);
 		return PREPARE_PASSTHROUGH;
 	}
 
+	if (!(args.flags & CLONE_NEWTIME))
+		return fail(EINVAL);
+	r = copy_user_pid(pid, &off, (const void *)(uintptr_t)args.timens_offset, sizeof(off));
+	if (r < 0)
+		return fail(-r);
+	if (kernel_would_refuse(&args))
+		return fail(EINVAL);
+	/*
+	 * A CLONE_VM child keeps our namespace and enters the new one only
+	 * at exec, which kernels before 6.2 do not do.
+	 */
+	if ((args.flags & CLONE_VM) && !(probe->features & TIMENS_FEATURE_EXEC_SWITCH))
+		return fail(EINVAL);
+	/* With CLONE_NEWUSER our helper needs CLONE_PARENT for itself. */
+	if ((args.flags & CLONE_NEWUSER) && (args.flags & CLONE_PARENT))
+		return fail(EINVAL);
+
+	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
 	if (!tid)
 		tid = sys_gettid();
 	a = own_area(tid);
-	if (!a)
-		return fail(errno);
-	p = &a->plan;
-	if (size > sizeof(args)) {
-		/* The area's stack is free: room for the tail, to check it is zero. */
-		unsigned char *tail = (unsigned char *)(uintptr_t)p->stack_base;
-		size_t i, n = size - sizeof(args);
-
-		r = copy_user_pid(pid, tail, (const char *)uargs + sizeof(args), n);
-		for (i = 0; r == 0 && i < n; i++)
-			if (tail[i])
-				r = -EFAULT;
-		if (r == -EFAULT)
-			goto kernel;
-		if (r < 0)
-			return fail(-r);
+	if (!a) {
+		r = errno;
+		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
+		return fail(r);
 	}
-	block_signals(p);
+	p = &a->plan;
+	p->oldmask = old;
 	p->kargs = args;
-	p->pid = pid;
+	p->offset = off;
 	return (uintptr_t)p;
 kernel:
 	timens__set_last_path(TIMENS_PATH_KERNEL);
@@ -509,40 +544,21 @@ kernel:
 
 /*
  * The second half, on the area's stack (no page of the caller's is
- * written from here on): check the call as the kernel would, then make
- * our time_for_children the new namespace (inplace) or plan the helper
- * that will.  0, or -errno with nothing changed.
+ * written from here on): make our time_for_children the new namespace
+ * (inplace) or plan the helper that will.  0, or -errno with nothing
+ * changed.
  */
 long timens__clone_setup(struct clone_plan *p)
 {
 	const struct timens_probe *probe = timens__probe();
 	uint64_t flags = p->kargs.flags;
-	bool userns;
+	bool userns = flags & CLONE_NEWUSER;
 	int r;
 
 	p->kind = PLAN_KIND_CLONE;
 	p->own_ns_fd = -1;
 	p->child_close_fd = -1;
 	p->child_result = -ECHILD;
-	if (!(flags & CLONE_NEWTIME))
-		return -EINVAL;
-	r = copy_user_pid(p->pid, &p->offset, (const void *)(uintptr_t)p->kargs.timens_offset,
-			  sizeof(p->offset));
-	if (r < 0)
-		return r;
-	if (kernel_would_refuse(&p->kargs))
-		return -EINVAL;
-	/*
-	 * A CLONE_VM child keeps our namespace and enters the new one only
-	 * at exec, which kernels before 6.2 do not do.
-	 */
-	if ((flags & CLONE_VM) && !(probe->features & TIMENS_FEATURE_EXEC_SWITCH))
-		return -EINVAL;
-	userns = flags & CLONE_NEWUSER;
-	/* With CLONE_NEWUSER our helper needs CLONE_PARENT for itself. */
-	if (userns && (flags & CLONE_PARENT))
-		return -EINVAL;
-
 	p->kargs.flags &= ~(uint64_t)CLONE_NEWTIME;
 	p->kargs.timens_offset = 0;
 	p->ksize = TIMENS_CLONE_ARGS_SIZE_VER2;
@@ -603,7 +619,7 @@ void timens__helper_main(struct clone_plan *p)
 
 	r = raw_syscall(SYS_unshare, p->unshare_flags);
 	if (r == 0)
-		r = timens__write_offsets_raw((pid_t)raw_syscall(SYS_gettid, 0), &p->offset);
+		r = timens__write_own_offsets(&p->offset);
 	if (r < 0) {
 		p->child_result = r;
 		raw_syscall(SYS_exit, 0);

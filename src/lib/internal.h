@@ -44,13 +44,18 @@ void timens__set_last_path(enum timens_path path);
 size_t timens__offsets_record(char *buf, const struct timens_offset *off);
 
 /*
- * Writes OFF to /proc/TID/timens_offsets with raw system calls (safe in a
- * vfork-style child).  0 or -errno.
+ * Writes OFF to the calling thread's /proc/TID/timens_offsets, TID as
+ * /proc sees it, with raw system calls (safe in a vfork-style child).
+ * 0 or -errno.
  */
-long timens__write_offsets_raw(pid_t tid, const struct timens_offset *off);
+long timens__write_own_offsets(const struct timens_offset *off);
 
-/* The same to the offsets file at PATH. */
-long timens__write_offsets_path(const char *path, const struct timens_offset *off);
+/*
+ * "/proc/TID" for the calling thread, TID as /proc sees it (its pid
+ * namespace may not be ours), into BUF; raw system calls.  0 or -errno.
+ */
+#define TIMENS_PROC_DIR_MAX 32
+long timens__proc_self_dir(char buf[TIMENS_PROC_DIR_MAX]);
 
 /*
  * setns() back into the time namespace FD names, insisting through

@@ -65,7 +65,7 @@ size_t timens__offsets_record(char *buf, const struct timens_offset *off)
 	return n;
 }
 
-long timens__write_offsets_path(const char *path, const struct timens_offset *off)
+static long write_offsets_path(const char *path, const struct timens_offset *off)
 {
 	char rec[TIMENS_OFFSETS_RECORD_MAX];
 	size_t len = timens__offsets_record(rec, off);
@@ -82,13 +82,56 @@ long timens__write_offsets_path(const char *path, const struct timens_offset *of
 	return (size_t)r == len ? 0 : -EIO;
 }
 
-long timens__write_offsets_raw(pid_t tid, const struct timens_offset *off)
+/*
+ * The calling thread's id as the /proc mount sees it, from its
+ * /proc/thread-self link ("PID/task/TID"): /proc may belong to another
+ * pid namespace than ours (a CLONE_NEWPID child that did not remount
+ * it), where gettid() names some other task.  -errno if unreadable.
+ */
+static long proc_tid(void)
 {
-	char path[40];
-	size_t n = put_str(path, "/proc/");
+	char link[64];
+	long n = raw_syscall(SYS_readlinkat, AT_FDCWD, "/proc/thread-self", link,
+			     sizeof(link) - 1);
+	long tid = 0;
+	char *p;
 
-	n += put_s64(path + n, tid);
+	if (n < 0)
+		return n;
+	link[n] = '\0';
+	for (p = link; *p && *p != '/'; p++)
+		;
+	if (*p != '/' || p[1] != 't')	/* "/task/" */
+		return -ENOENT;
+	for (p += 6; *p >= '0' && *p <= '9'; p++)
+		tid = tid * 10 + (*p - '0');
+	return tid > 0 ? tid : -ENOENT;
+}
+
+long timens__proc_self_dir(char buf[TIMENS_PROC_DIR_MAX])
+{
+	long tid = proc_tid();
+	size_t n;
+
+	if (tid < 0)
+		return tid;
+	n = put_str(buf, "/proc/");
+	n += put_s64(buf + n, tid);
+	buf[n] = '\0';
+	return 0;
+}
+
+long timens__write_own_offsets(const struct timens_offset *off)
+{
+	char path[TIMENS_PROC_DIR_MAX + 16];
+	long r = timens__proc_self_dir(path);
+	size_t n;
+
+	if (r < 0)
+		return r;
+	for (n = 0; path[n]; n++)
+		;
 	n += put_str(path + n, "/timens_offsets");
 	path[n] = '\0';
-	return timens__write_offsets_path(path, off);
+	return write_offsets_path(path, off);
 }

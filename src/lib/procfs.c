@@ -73,19 +73,21 @@ static int missing_errno(void)
  */
 static int open_task_dirs(pid_t pid, struct task_dirs *d)
 {
-	char path[32];
-	pid_t tid;
+	char path[TIMENS_PROC_DIR_MAX];
+	long r;
 
 	d->ns_dir = d->off_dir = -1;
 	if (pid == 0) {
 		d->ns_dir = open_dir("/proc/thread-self");
 		if (d->ns_dir < 0)
 			return -1;
-		tid = sys_gettid();
-		if (tid == getpid())
-			snprintf(path, sizeof(path), "/proc/self");
-		else
-			snprintf(path, sizeof(path), "/proc/%d", (int)tid);
+		/* timens_offsets is in /proc/TID, not /proc/thread-self. */
+		r = timens__proc_self_dir(path);
+		if (r < 0) {
+			close_dirs(d);
+			errno = (int)-r;
+			return -1;
+		}
 		d->off_dir = open_dir(path);
 		if (d->off_dir < 0) {
 			int err = errno;

@@ -231,7 +231,7 @@ static void spawn_child(void *arg)
 	if (r == 0 && (c->o.flags & (TIMENS_SPAWN_USERNS | TIMENS_SPAWN_USERNS_ROOT)))
 		r = setup_userns(c->o.flags & TIMENS_SPAWN_USERNS_ROOT, c->uid, c->gid);
 	if (r == 0 && c->unshare_flags)
-		r = timens__write_offsets_raw((pid_t)raw_syscall(SYS_gettid, 0), &c->offset);
+		r = timens__write_own_offsets(&c->offset);
 	if (r == 0)
 		r = apply_file_actions(c);
 	if (r == 0 && (c->o.flags & TIMENS_SPAWN_SETSID))
@@ -549,7 +549,7 @@ TIMENS_EXPORT int timens_unshare(const struct timens_offset *offset, uint64_t fl
 	}
 	r = flags ? setup_userns(flags & TIMENS_SPAWN_USERNS_ROOT, uid, gid) : 0;
 	if (r == 0)
-		r = timens__write_offsets_raw(sys_gettid(), offset ? offset : &zero);
+		r = timens__write_own_offsets(offset ? offset : &zero);
 	if (r < 0) {
 		err = (int)-r;
 		if (own >= 0)

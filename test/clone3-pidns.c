@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A caller whose pid namespace is not the one /proc shows (a CLONE_NEWPID
+ * child that did not remount /proc, as `unshare --pid --fork` without
+ * --mount-proc): its gettid() is 1, and /proc/1 is somebody else, so
+ * the library must name its own /proc files through /proc/thread-self.
+ * On every emulated path the call must work and leave the caller where
+ * it was; timens_unshare and timens_get_info(0) must find their own
+ * files too.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "child.h"
+
+static const struct timens_offset off = { 3 * 86400 * NSEC_PER_SEC + 7, -(2 * NSEC_PER_SEC) };
+
+/* What the caller inside the pid namespace saw; shared memory. */
+struct report {
+	int gettid;
+	int err[3];			/* errno of each call, or 0 */
+	int path[2];			/* the clone3 paths taken */
+	int child_status[2];
+	int in_window[2];		/* the child's clocks carry the offsets */
+	int moved[2];			/* the caller's time or tfc changed */
+	int tfc_offsets_ok;		/* timens_unshare's offsets, read back */
+	int info_ok;			/* timens_get_info(0) */
+};
+
+static struct clock_sample *sample;
+
+static __attribute__((noinline)) pid_t one_call(void)
+{
+	struct timens_clone_args a = {
+		.flags = CLONE_NEWTIME,
+		.exit_signal = SIGCHLD,
+		.timens_offset = to_u64(&off),
+	};
+	pid_t pid = timens_clone3(&a, sizeof(a));
+
+	if (pid == 0) {
+		sample_clocks(sample);
+		_exit(0);
+	}
+	return pid;
+}
+
+static void clone_case(struct report *r, int i)
+{
+	uint64_t time = ns_ino("/proc/thread-self/ns/time");
+	uint64_t tfc = ns_ino("/proc/thread-self/ns/time_for_children");
+	struct clock_window w;
+	pid_t pid;
+
+	memset(sample, 0, sizeof(*sample));
+	window_open(&w);
+	pid = one_call();
+	r->err[i] = pid < 0 ? errno : 0;
+	r->path[i] = timens_last_path();
+	if (pid > 0) {
+		r->child_status[i] = wait_status(pid);
+		window_close(&w);
+		r->in_window[i] = clocks_in_window(sample->mono_raw, sample->mono_vdso,
+						   sample->boot_raw, sample->boot_vdso, &w, &off);
+	}
+	r->moved[i] = time != ns_ino("/proc/thread-self/ns/time") ||
+		      tfc != ns_ino("/proc/thread-self/ns/time_for_children");
+}
+
+static void inside(struct report *r)
+{
+	struct timens_info info;
+	struct idle_thread idle;
+
+	r->gettid = (int)syscall(SYS_gettid);
+	clone_case(r, 0);		/* single-threaded: inplace */
+	idle_thread_start(&idle);
+	clone_case(r, 1);		/* helper-thread */
+	idle_thread_stop(&idle);
+	r->info_ok = timens_get_info(0, &info) == 0 && info.offset_known;
+	/* Last: it leaves time_for_children changed, as it should. */
+	r->err[2] = timens_unshare(&off, 0) ? errno : 0;
+	r->tfc_offsets_ok = timens_get_info(0, &info) == 0 &&
+			    info.offset_for_children.monotonic_offset_ns == off.monotonic_offset_ns &&
+			    info.offset_for_children.boottime_offset_ns == off.boottime_offset_ns;
+}
+
+int main(int argc, char **argv)
+{
+	struct report *r;
+	pid_t pid;
+	int st, i;
+
+	/* The emulated paths are under test: on a native kernel, emulate. */
+	setenv("TIMENS_PATH", "emulate", 1);
+	test_exec_hook(argc, argv);
+	require_time_ns();
+	require_root();
+	tap_plan(14);
+
+	r = shared_alloc(sizeof(*r));
+	sample = shared_alloc(sizeof(*sample));
+	pid = fork();
+	if (pid == 0) {
+		pid_t inner;
+
+		if (unshare(CLONE_NEWPID))
+			_exit(90);
+		inner = fork();
+		if (inner == 0) {
+			inside(r);
+			_exit(0);
+		}
+		_exit(inner > 0 && WIFEXITED(wait_status(inner)) ? 0 : 91);
+	}
+	st = wait_status(pid);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the caller in a new pid namespace ran (%#x)",
+	       st);
+	tap_ok(r->gettid == 1, "its gettid() is %d, not what /proc calls it", r->gettid);
+	for (i = 0; i < 2; i++) {
+		const char *what = i ? "with a second thread" : "single-threaded";
+		enum timens_path want = i ? TIMENS_PATH_HELPER_THREAD : TIMENS_PATH_INPLACE;
+
+		tap_ok(r->err[i] == 0, "%s: timens_clone3 succeeds (%s)", what, strerror(r->err[i]));
+		tap_ok(r->path[i] == (int)want, "%s: via %s", what,
+		       timens_path_name((enum timens_path)r->path[i]));
+		tap_ok(WIFEXITED(r->child_status[i]) && r->in_window[i],
+		       "%s: the child's clocks carry the offsets", what);
+		tap_ok(!r->moved[i], "%s: the caller's time namespaces did not move", what);
+	}
+	tap_ok(r->info_ok, "timens_get_info(0) finds its own offsets file");
+	tap_ok(r->err[2] == 0, "timens_unshare succeeds (%s)", strerror(r->err[2]));
+	tap_ok(r->tfc_offsets_ok, "and its time_for_children has the offsets");
+	tap_ok(no_children(), "no child left");
+	return tap_done();
+}
