@@ -31,6 +31,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -348,11 +349,15 @@ static void area_free(void *area)
 	struct clone_area *a = area;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	/* Not a->base: in a forked child that never called again it is zeroes. */
-	munmap((char *)a + page - AREA_SIZE, AREA_SIZE);
-	/* Another key's destructor may still call us in this thread. */
+	/*
+	 * Forget it first: a signal handler, or another key's destructor,
+	 * may still call us in this thread and must make a new one.
+	 */
 	if (tls_area == a)
 		tls_area = NULL;
+	atomic_signal_fence(memory_order_seq_cst);
+	/* Not a->base: in a forked child that never called again it is zeroes. */
+	munmap((char *)a + page - AREA_SIZE, AREA_SIZE);
 }
 
 static void make_area_key(void)
