@@ -101,7 +101,6 @@ struct clone_area {
 	struct clone_plan plan;		/* first: a plan is its area */
 	pid_t tid;			/* the owner; 0 in a forked child */
 	pid_t pid;			/* the owner's process */
-	void *base;			/* the mapping */
 	bool threads_seen;		/* inplace refused: not the only thread */
 };
 
@@ -155,7 +154,10 @@ void timens__set_errno(int err)
 	errno = err;
 }
 
-/* timens__copy_user() for a caller that knows its pid already. */
+/*
+ * Reads LEN bytes at user address SRC of our process PID without
+ * faulting: 0, -EFAULT, or another -errno.
+ */
 static int copy_user_pid(pid_t pid, void *dst, const void *src, size_t len)
 {
 	struct iovec local = { .iov_base = dst, .iov_len = len };
@@ -175,11 +177,6 @@ static int copy_user_pid(pid_t pid, void *dst, const void *src, size_t len)
 		return 0;
 	}
 	return -errno;			/* EFAULT, or e.g. ENOMEM */
-}
-
-int timens__copy_user(void *dst, const void *src, size_t len)
-{
-	return copy_user_pid(getpid(), dst, src, len);
 }
 
 /*
@@ -344,10 +341,16 @@ static uintptr_t fail(int err)
 	return PREPARE_FAILED;
 }
 
+/* The start of A's mapping: the area is its last page. */
+static char *area_base(struct clone_area *a)
+{
+	return (char *)a + sysconf(_SC_PAGESIZE) - AREA_SIZE;
+}
+
 static void area_free(void *area)
 {
 	struct clone_area *a = area;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *base = area_base(a);
 
 	/*
 	 * Forget it first: a signal handler, or another key's destructor,
@@ -356,8 +359,7 @@ static void area_free(void *area)
 	if (tls_area == a)
 		tls_area = NULL;
 	atomic_signal_fence(memory_order_seq_cst);
-	/* Not a->base: in a forked child that never called again it is zeroes. */
-	munmap((char *)a + page - AREA_SIZE, AREA_SIZE);
+	munmap(base, AREA_SIZE);
 }
 
 static void make_area_key(void)
@@ -368,12 +370,9 @@ static void make_area_key(void)
 /* The fields of a new area, or of one a fork has wiped (signals blocked). */
 static void area_init(struct clone_area *a, pid_t tid)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-
-	a->base = (char *)a + page - AREA_SIZE;
 	a->pid = getpid();
 	a->threads_seen = false;
-	a->plan.stack_base = (uint64_t)(uintptr_t)a->base + page;
+	a->plan.stack_base = (uint64_t)(uintptr_t)area_base(a) + (uint64_t)sysconf(_SC_PAGESIZE);
 	a->plan.stack_top = (uint64_t)(uintptr_t)a & ~(uint64_t)15;
 	a->tid = tid;
 }
@@ -381,11 +380,12 @@ static void area_init(struct clone_area *a, pid_t tid)
 /*
  * The calling thread's clone area, made on first use: NULL with errno
  * set if it cannot be.  Called with every signal blocked, so that no
- * handler's call sees an area half made.  One made by another task is not ours: after a
- * fork it reads as zeroes (tid 0) and is taken over as it is; a task
- * that shares its parent's memory and thread-local block (CLONE_VM
- * without CLONE_SETTLS), or a forked child where the area could not be
- * marked wipe-on-fork, finds another tid there and makes its own.
+ * handler's call sees an area half made.  One made by another task is
+ * not ours: after a fork it reads as zeroes (tid 0) and is taken over as
+ * it is; a task that shares its parent's memory and thread-local block
+ * (CLONE_VM without CLONE_SETTLS), or a forked child where the area
+ * could not be marked wipe-on-fork, finds another tid there and makes
+ * its own.
  */
 static struct clone_area *own_area(pid_t tid)
 {

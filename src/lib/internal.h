@@ -52,7 +52,8 @@ long timens__write_own_offsets(const struct timens_offset *off);
 
 /*
  * "/proc/TID" for the calling thread, TID as /proc sees it (its pid
- * namespace may not be ours), into BUF; raw system calls.  0 or -errno.
+ * namespace may not be ours), into BUF; raw system calls.  Its length,
+ * or -errno.
  */
 #define TIMENS_PROC_DIR_MAX 32
 long timens__proc_self_dir(char buf[TIMENS_PROC_DIR_MAX]);
@@ -62,8 +63,5 @@ long timens__proc_self_dir(char buf[TIMENS_PROC_DIR_MAX]);
  * transient errors (ENOMEM): for undoing an unshare(CLONE_NEWTIME).
  */
 void timens__setns_back(int fd);
-
-/* Reads LEN bytes at user address SRC without faulting: 0 or -EFAULT. */
-int timens__copy_user(void *dst, const void *src, size_t len);
 
 #endif

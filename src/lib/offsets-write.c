@@ -118,7 +118,7 @@ long timens__proc_self_dir(char buf[TIMENS_PROC_DIR_MAX])
 	n = put_str(buf, "/proc/");
 	n += put_s64(buf + n, tid);
 	buf[n] = '\0';
-	return 0;
+	return (long)n;
 }
 
 long timens__write_own_offsets(const struct timens_offset *off)
@@ -129,8 +129,7 @@ long timens__write_own_offsets(const struct timens_offset *off)
 
 	if (r < 0)
 		return r;
-	for (n = 0; path[n]; n++)
-		;
+	n = (size_t)r;
 	n += put_str(path + n, "/timens_offsets");
 	path[n] = '\0';
 	return write_offsets_path(path, off);
