@@ -31,4 +31,15 @@ int count_fds(void);
 struct child_report *clone_and_check(const struct timens_offset *off,
 				     uint64_t flags, const char *what);
 
+/*
+ * The same without TAP output, for callers in forked children: 0 when
+ * the child's clocks carry OFF; 10 when the call failed (errno kept),
+ * 11 when the child did not exit 0, 12 when its clocks are wrong.  HERE:
+ * the offsets of the namespace the caller runs in as the test library's
+ * clock window reads them (it keeps the first process's, which a child
+ * of timens_clone3 inherits), or NULL for none.
+ */
+enum { CHILD_CALL_FAILED = 10, CHILD_EXIT_FAILED = 11, CHILD_CLOCKS_WRONG = 12 };
+int clone_and_check_quiet(const struct timens_offset *off, const struct timens_offset *here);
+
 #endif
