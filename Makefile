@@ -152,11 +152,10 @@ TEST_SCRIPTS := $(wildcard test/*.sh)
 check: tests
 	TIMENS_BUILD=$(CURDIR)/$(BUILD) prove -f --exec '' $(TEST_PROGS) $(TEST_SCRIPTS)
 
-# Static test programs for the kernel harness's guests (kernel/).  The
-# fault-injection tests need seccomp user notification, which the
-# guests' minimal kernels leave out; the guests run bench-clone3 only.
+# Static test programs for the kernel harness's guests (kernel/), every
+# test and bench-clone3.
 STATIC := build/test-static
-STATIC_EXCLUDE := fault-%
+STATIC_EXCLUDE :=
 STATIC_BENCH := bench/bench-clone3.c
 test-static:
 	@mkdir -p $(STATIC)/lib

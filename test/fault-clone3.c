@@ -50,7 +50,8 @@ struct report {
 };
 _Static_assert(sizeof(struct report) <= sizeof(((struct fault_ctl *)0)->user), "report");
 
-static const struct timens_offset off = {
+/* The boottime offset is fitted to the host's uptime in main(). */
+static struct timens_offset off = {
 	3 * 86400 * NSEC_PER_SEC + 123456789, -(5 * NSEC_PER_SEC) - 987,
 };
 
@@ -191,6 +192,7 @@ int main(int argc, char **argv)
 	require_root();		/* pidfd_getfd on a nobody target, setresuid */
 	require_unpriv_userns();
 
+	off.boottime_offset_ns = fit_negative(CLOCK_BOOTTIME, off.boottime_offset_ns);
 	ctl = shared_alloc(sizeof(*ctl));
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		fault_explore(ctl, modes[i].name, modes[i].path, target, (void *)&modes[i],

@@ -12,7 +12,7 @@ kernel=$1 initrd=$2 log=$3 limit=${4:-1200}
 rc=0
 timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu max -m 512M \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 loglevel=4 timens_min_uptime=${GUEST_MIN_UPTIME:-30}" \
+	-append "console=ttyS0 panic=-1 loglevel=4" \
 	</dev/null 2>&1 |
 	tr -d '\r' | tee "$log" >&2 || rc=$?
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
