@@ -94,7 +94,7 @@ static void after_call(struct report *r, pid_t pid, uint64_t caller_time,
 	if (wrong)
 		snprintf(r->base.wrong, sizeof(r->base.wrong), "%s", wrong);
 	else
-		caller_state_same(before, r->base.wrong, sizeof(r->base.wrong));
+		fault_check_caller(&r->base, before);
 	r->base.ran = 1;
 }
 

@@ -133,7 +133,7 @@ static void target(struct fault_ctl *ctl, void *arg)
 	if (wrong)
 		snprintf(r->wrong, sizeof(r->wrong), "%s", wrong);
 	else
-		caller_state_same(&before, r->wrong, sizeof(r->wrong));
+		fault_check_caller(r, &before);
 	r->ran = 1;
 }
 

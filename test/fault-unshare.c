@@ -39,7 +39,7 @@ static void target(struct fault_ctl *ctl, void *arg)
 	r->err = ret ? err : 0;
 	r->path = TIMENS_PATH_NONE;
 	if (ret) {
-		caller_state_same(&before, r->wrong, sizeof(r->wrong));
+		fault_check_caller(r, &before);
 	} else {
 		/* Only time_for_children may have changed, to the offsets asked. */
 		caller_state_get(&after);

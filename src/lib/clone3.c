@@ -528,7 +528,9 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	if ((args.flags & CLONE_NEWUSER) && (args.flags & CLONE_PARENT))
 		return fail(EINVAL);
 
-	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+	r = (int)raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+	if (r < 0)
+		return fail(-r);	/* never on Linux: valid set and size */
 	if (!tid)
 		tid = sys_gettid();
 	a = own_area(tid);

@@ -373,7 +373,12 @@ static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
 	c->err_fd = -1;
 	c->err = 0;
 	/* The child starts with every signal blocked and sets its own mask. */
-	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+	r = raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+	if (r < 0) {
+		/* Never on Linux (a valid set and size); nothing is made. */
+		munmap(stack, CHILD_STACK_SIZE);
+		return r;
+	}
 	if (!(c->o.flags & TIMENS_SPAWN_SETSIGMASK))
 		c->mask = old;
 	r = timens__clone3_run(&a, size, spawn_child, c);

@@ -148,8 +148,18 @@ void fault_install(struct fault_ctl *ctl)
 	struct sock_filter f[NWATCHED + 6];
 	struct sock_fprog prog = { .filter = f };
 	int i, n = 0;
+	sigset_t usr2;
 	long fd;
 
+	/*
+	 * The caller's mask is not the empty set, the value a mask copied
+	 * from memory that was never written most often has: a call that
+	 * loses the mask it saved cannot pass the caller's state check.
+	 */
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	if (pthread_sigmask(SIG_BLOCK, &usr2, NULL))
+		tap_bail("pthread_sigmask");
 	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, arch));
 	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
@@ -392,6 +402,22 @@ reap:
 	return st;
 }
 
+void fault_check_caller(struct fault_report *r, const struct caller_state *before)
+{
+	/* Every signal but SIGKILL and SIGSTOP, as the kernel keeps ~0. */
+	const uint64_t all = ~0ULL & ~(1ULL << (SIGKILL - 1)) & ~(1ULL << (SIGSTOP - 1));
+	struct caller_state now;
+	uint64_t word;
+
+	caller_state_get(&now);
+	memcpy(&word, &now.mask, sizeof(word));
+	if (word == all && memcmp(&now.mask, &before->mask, sizeof(sigset_t))) {
+		r->mask_blocked = 1;
+		pthread_sigmask(SIG_SETMASK, &before->mask, NULL);
+	}
+	caller_state_same(before, r->wrong, sizeof(r->wrong));
+}
+
 static void site_text(char *buf, size_t len, const struct fault_site *sites, int n)
 {
 	int i, used = 0;
@@ -414,7 +440,7 @@ static const struct fault_report *judge(struct fault_ctl *ctl, const char *mode,
 {
 	const struct fault_report *r = (const struct fault_report *)ctl->user;
 	char site[160], got[64], bad[160] = "";
-	bool impossible = false;
+	bool impossible = false, mask_failed = false;
 	const char *todo;
 	int i;
 
@@ -445,22 +471,30 @@ static const struct fault_report *judge(struct fault_ctl *ctl, const char *mode,
 		snprintf(bad, sizeof(bad), "errno %s, not the injected %s",
 			 strerrorname_np(r->err) ?: "?", strerrorname_np(ctl->hit_errno) ?: "?");
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		impossible |= fault_impossible(sites[i].nr);
-	if (impossible) {
-		/* Linux never fails this call so: what follows is for the record. */
-		if (bad[0]) {
-			t->impossible_bad++;
-			tap_diag("%s, %s (a failure Linux never reports): %s", mode, site, bad);
-		}
-		tap_ok(true, "%s, %s (impossible on Linux): %s", mode, site, got);
-		return r;
+		mask_failed |= sites[i].nr == __NR_rt_sigprocmask;
 	}
+	if (!bad[0] && r->mask_blocked && !mask_failed)
+		snprintf(bad, sizeof(bad), "signal mask left blocked");
+	/*
+	 * A failure Linux never reports is judged as strictly as any: the
+	 * library must come through it as well as it can.  A failed restore
+	 * of the mask can only leave the mask it failed to restore.
+	 */
+	if (impossible)
+		t->impossible_bad += !!bad[0];
 	todo = known && n ? known(mode, sites, n) : NULL;
 	if (todo)
-		tap_todo(!bad[0], todo, "%s, %s: %s%s%s", mode, site, got, bad[0] ? ": " : "", bad);
+		tap_todo(!bad[0], todo, "%s, %s%s: %s%s%s%s", mode, site,
+			 impossible ? " (never on Linux)" : "", got,
+			 r->mask_blocked && !bad[0] ? ", mask left blocked" : "",
+			 bad[0] ? ": " : "", bad);
 	else
-		tap_ok(!bad[0], "%s, %s: %s%s%s", mode, site, got, bad[0] ? ": " : "", bad);
+		tap_ok(!bad[0], "%s, %s%s: %s%s%s%s", mode, site,
+		       impossible ? " (never on Linux)" : "", got,
+		       r->mask_blocked && !bad[0] ? ", mask left blocked" : "",
+		       bad[0] ? ": " : "", bad);
 	return r;
 }
 

@@ -66,7 +66,10 @@ struct fault_site {
 int fault_run(struct fault_ctl *ctl, const struct fault_site *sites, int nsites,
 	      void (*target)(struct fault_ctl *, void *), void *arg);
 
-/* In the target: installs the filter and hands its listener over. */
+/*
+ * In the target: blocks SIGUSR2 (a caller's mask that is not empty),
+ * installs the filter and hands its listener over.
+ */
 void fault_install(struct fault_ctl *ctl);
 
 /* In the target, around the call under test. */
@@ -108,7 +111,20 @@ struct fault_report {
 	int err;		/* errno of the call, 0 if it succeeded */
 	int path;		/* timens_last_path() after it */
 	char wrong[120];	/* what the child or the caller got wrong, or "" */
+	int mask_blocked;	/* the caller's mask was left all blocked */
 };
+
+struct caller_state;
+/*
+ * In the target, after the call: what of the caller's state (tap.h)
+ * differs from BEFORE goes to R->wrong.  A signal mask left with every
+ * signal blocked goes to R->mask_blocked instead (and the caller's mask is
+ * put back so that the rest can be checked): it is exactly what a failed
+ * restore of the mask leaves, since the library blocks every signal for
+ * the call, and judge() excuses it only in a run that failed an
+ * rt_sigprocmask.
+ */
+void fault_check_caller(struct fault_report *r, const struct caller_state *before);
 
 struct fault_totals {
 	int runs, calls, injected, impossible_bad;
