@@ -4,7 +4,10 @@
  * exec.  With offsets they stay in the caller's time namespace until the
  * exec and land in the new one at it (Linux 6.2+; before that the call
  * is refused with EINVAL, since the child could never get there).  The
- * caller's frame survives the child's use of the stack.
+ * caller's frame survives the child's use of the stack.  A CLONE_VM child
+ * on a stack of its own that the caller does not wait for (no
+ * CLONE_VFORK) still shares the caller's memory when the call returns:
+ * the caller's namespaces must be its own all the same.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "child.h"
@@ -85,6 +89,79 @@ static void run(bool offsets, const char *what)
 		       "%s: without offsets it stays in ours", what);
 }
 
+#define VM_STACK (256 * 1024)
+static int vm_go[2], vm_report[2];
+
+/* The CLONE_VM child, on its own stack: globals only, never returns. */
+__attribute__((noreturn, noinline, no_sanitize_address))
+static void vm_child(void)
+{
+	char c;
+
+	if (read(vm_go[0], &c, 1) != 1)
+		_exit(125);
+	if (dup2(vm_report[1], 100) < 0)
+		_exit(126);
+	exec_sampler(100);
+	_exit(127);
+}
+
+static void run_vm_no_vfork(void)
+{
+	const char *what = "CLONE_VM without CLONE_VFORK, own stack";
+	struct timens_offset off = { 5 * NSEC_PER_SEC + 3, 86400 * NSEC_PER_SEC + 4 };
+	struct timens_clone_args a = {
+		.flags = CLONE_VM | CLONE_NEWTIME,
+		.exit_signal = SIGCHLD,
+		.stack_size = VM_STACK,
+		.timens_offset = to_u64(&off),
+	};
+	uint64_t time_ino = ns_ino("/proc/thread-self/ns/time");
+	uint64_t tfc_ino = ns_ino("/proc/thread-self/ns/time_for_children");
+	struct clock_sample s;
+	struct clock_window w;
+	void *stack;
+	int st;
+	pid_t pid;
+
+	stack = mmap(NULL, VM_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED || pipe2(vm_go, O_CLOEXEC) || pipe2(vm_report, O_CLOEXEC))
+		tap_bail("mmap/pipe2");
+	a.stack = to_u64(stack);
+	window_open(&w);
+	pid = timens_clone3(&a, sizeof(a));
+	if (pid == 0)
+		vm_child();
+	if (!(timens_features() & TIMENS_FEATURE_EXEC_SWITCH)) {
+		tap_ok(pid < 0 && errno == EINVAL,
+		       "%s: refused with EINVAL on a kernel without the exec switch", what);
+		return;
+	}
+	tap_ok(pid > 0, "%s: timens_clone3 returned %d (%s) via %s", what, pid,
+	       pid < 0 ? strerror(errno) : "ok", timens_path_name(timens_last_path()));
+	if (pid < 0)
+		return;
+	/* The child is alive and shares our memory until we let it exec. */
+	tap_ok(ns_ino("/proc/thread-self/ns/time") == time_ino &&
+	       ns_ino("/proc/thread-self/ns/time_for_children") == tfc_ino,
+	       "%s: the caller's time and time_for_children are its own while the child runs", what);
+	if (write(vm_go[1], "x", 1) != 1)
+		tap_bail("write");
+	close(vm_report[1]);
+	memset(&s, 0, sizeof(s));
+	tap_ok(read(vm_report[0], &s, sizeof(s)) == (ssize_t)sizeof(s),
+	       "%s: the exec'd child reported", what);
+	st = wait_status(pid);
+	window_close(&w);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: exec'd child exited 0", what);
+	check_sample(&s, &w, &off, what);
+	close(vm_go[0]);
+	close(vm_go[1]);
+	close(vm_report[0]);
+	munmap(stack, VM_STACK);
+}
+
 int main(int argc, char **argv)
 {
 	struct caller_state before;
@@ -96,6 +173,7 @@ int main(int argc, char **argv)
 	caller_state_get(&before);
 	run(false, "CLONE_VM|CLONE_VFORK, no offsets");
 	run(true, "CLONE_VM|CLONE_VFORK with offsets");
+	run_vm_no_vfork();
 	caller_state_check(&before, "after vfork-style calls");
 	return tap_done();
 }

@@ -199,6 +199,19 @@ int main(int argc, char **argv)
 			      known_bug, &t);
 	tap_diag("%d runs, %d calls made, %d faults injected, %d impossible faults misbehaved",
 		 t.runs, t.calls, t.injected, t.impossible_bad);
+	{
+		/*
+		 * The inplace path's setns() back (the second setns) cannot
+		 * fail on Linux but for an allocation, which it insists
+		 * through; made to fail for good, the process must abort, not
+		 * return with time_for_children not its own.
+		 */
+		const struct fault_site undo = { __NR_setns, 1, ENOMEM, 1 << 20 };
+
+		fault_expect_abort(ctl, &undo, 1, target, (void *)&modes[0],
+				   "libtimens: cannot return to the caller's time namespace",
+				   "inplace, every setns back fails");
+	}
 	tap_ok(no_children(), "no target left behind");
 	return tap_done();
 }

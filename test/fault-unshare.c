@@ -70,6 +70,16 @@ int main(int argc, char **argv)
 	fault_explore(ctl, "timens_unshare", TIMENS_PATH_NONE, target, NULL, NULL, &t);
 	tap_diag("%d runs, %d calls made, %d faults injected, %d impossible faults misbehaved",
 		 t.runs, t.calls, t.injected, t.impossible_bad);
+	{
+		/* The offsets write fails, then the undo for good: abort. */
+		const struct fault_site undo[] = {
+			{ __NR_write, 0, ERANGE, 0 }, { __NR_setns, 1, ENOMEM, 1 << 20 },
+		};
+
+		fault_expect_abort(ctl, undo, 2, target, NULL,
+				   "libtimens: cannot return to the caller's time namespace",
+				   "timens_unshare, write fails, then every setns back");
+	}
 	tap_ok(no_children(), "no target left behind");
 	return tap_done();
 }

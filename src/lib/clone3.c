@@ -33,6 +33,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -180,20 +181,34 @@ static int copy_user_pid(pid_t pid, void *dst, const void *src, size_t len)
 }
 
 /*
- * setns() back into our own time namespace.  It succeeded moments ago
- * with the same fd, threads and credentials, so only a transient error
- * (ENOMEM for the new nsproxy) can stop it: insist.
+ * setns() back into our own time namespace after an unshare(CLONE_NEWTIME),
+ * for a caller that setns()ed into it through the same fd moments ago
+ * (so it may, and is the only thread) and has made no task since that
+ * shares its memory.  The kernel then has nothing left to refuse but an
+ * allocation (ENOMEM for the new nsproxy); we insist through that.  If it
+ * still fails, the caller's time_for_children is a namespace that is not
+ * its own and no return value could undo that: the process aborts with a
+ * message rather than go on with its later children's clocks shifted.
  */
 void timens__setns_back(int fd)
 {
+	static const char msg[] = "libtimens: cannot return to the caller's time "
+		"namespace (setns failed after unshare); aborting rather than "
+		"leave its time_for_children changed\n";
 	int i;
 
 	for (i = 0; i < 1000; i++) {
-		if (setns(fd, CLONE_NEWTIME) == 0 || (errno != ENOMEM && errno != EINTR))
+		if (setns(fd, CLONE_NEWTIME) == 0)
 			return;
+		if (errno != ENOMEM && errno != EINTR)
+			break;
 		if (i > 10)
 			sched_yield();
 	}
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* Nothing more to say it with. */
+	}
+	abort();
 }
 
 /*
@@ -573,8 +588,14 @@ long timens__clone_setup(struct clone_plan *p)
 	p->child_rsp = p->kargs.stack ? 0 : p->rsp;
 
 	/* Cheapest first: inplace where the caller allows it, else the helper. */
+	/*
+	 * A CLONE_VM child that we do not wait for (no CLONE_VFORK) still
+	 * shares our memory when we setns() back, which the kernel then
+	 * refuses (EUSERS): such a call cannot go inplace.
+	 */
 	r = 1;
-	if (!userns && probe->force != TIMENS_PATH_HELPER_THREAD)
+	if (!userns && probe->force != TIMENS_PATH_HELPER_THREAD &&
+	    (!(flags & CLONE_VM) || (flags & CLONE_VFORK)))
 		r = inplace_begin((struct clone_area *)p);
 	if (r < 0)
 		return r;

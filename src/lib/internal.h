@@ -59,8 +59,9 @@ long timens__write_own_offsets(const struct timens_offset *off);
 long timens__proc_self_dir(char buf[TIMENS_PROC_DIR_MAX]);
 
 /*
- * setns() back into the time namespace FD names, insisting through
- * transient errors (ENOMEM): for undoing an unshare(CLONE_NEWTIME).
+ * Undoes an unshare(CLONE_NEWTIME): setns() into the time namespace FD
+ * names, which the caller entered through FD just before.  Never fails:
+ * it aborts the process if it cannot (see clone3.c).
  */
 void timens__setns_back(int fd);
 

@@ -542,8 +542,16 @@ TIMENS_EXPORT int timens_unshare(const struct timens_offset *offset, uint64_t fl
 		own = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
 		if (own < 0)
 			return -1;
+		/*
+		 * Undone only where the undo cannot fail: equal time and
+		 * time_for_children (setns() resets both), and the very setns()
+		 * the undo makes, into where we already are, succeeds (the only
+		 * thread, allowed to).  Elsewhere a failure leaves a namespace
+		 * nobody entered as time_for_children, as the man page says.
+		 */
 		if (fstat(own, &own_st) || stat("/proc/thread-self/ns/time_for_children", &tfc_st) ||
-		    own_st.st_ino != tfc_st.st_ino || own_st.st_dev != tfc_st.st_dev) {
+		    own_st.st_ino != tfc_st.st_ino || own_st.st_dev != tfc_st.st_dev ||
+		    setns(own, CLONE_NEWTIME)) {
 			close(own);
 			own = -1;
 		}

@@ -253,7 +253,8 @@ static void serve_one(int lfd, struct fault_ctl *ctl, const struct fault_site *s
 		in = (ctl->parent_in || ctl->child_in) && !exec_set_has(execd, (pid_t)req.pid);
 	if (in && nr >= 0 && nr < 512) {
 		for (i = 0; i < nsites; i++) {
-			if (nr != sites[i].nr || count[nr] != sites[i].nth)
+			if (nr != sites[i].nr || count[nr] < sites[i].nth ||
+			    count[nr] >= sites[i].nth + (sites[i].times ? sites[i].times : 1))
 				continue;
 			resp.flags = 0;
 			resp.error = -sites[i].err;
@@ -529,4 +530,30 @@ void fault_explore(struct fault_ctl *ctl, const char *mode, enum timens_path pat
 			judge(ctl, mode, path, pair, 2, st, known, t);
 		}
 	}
+}
+
+void fault_expect_abort(struct fault_ctl *ctl, const struct fault_site *sites, int nsites,
+			void (*target)(struct fault_ctl *, void *), void *arg,
+			const char *message, const char *what)
+{
+	char path[] = "/tmp/timens-fault-stderr-XXXXXX", buf[512];
+	int fd, saved, st;
+	ssize_t n;
+
+	fd = mkstemp(path);
+	saved = dup(STDERR_FILENO);
+	if (fd < 0 || saved < 0 || dup2(fd, STDERR_FILENO) < 0)
+		tap_bail("redirecting stderr: %s", strerror(errno));
+	st = fault_run(ctl, sites, nsites, target, arg);
+	fflush(stderr);
+	if (dup2(saved, STDERR_FILENO) < 0)
+		tap_bail("restoring stderr: %s", strerror(errno));
+	close(saved);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(path);
+	tap_ok(st != -1 && WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT && strstr(buf, message),
+	       "%s: the process aborts (status %#x), saying so (%s)", what, st,
+	       strstr(buf, message) ? "message seen" : "no message");
 }

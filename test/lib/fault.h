@@ -53,6 +53,7 @@ struct fault_site {
 	int nr;		/* system call number, -1: fail nothing (dry run) */
 	int nth;	/* which occurrence of NR, from 0 */
 	int err;	/* errno to fail it with */
+	int times;	/* and the occurrences after it: 0 or 1 for one */
 };
 
 #define FAULT_MAX_SITES 2
@@ -141,5 +142,14 @@ typedef const char *fault_known_fn(const char *mode, const struct fault_site *si
 void fault_explore(struct fault_ctl *ctl, const char *mode, enum timens_path path,
 		   void (*target)(struct fault_ctl *, void *), void *arg,
 		   fault_known_fn *known, struct fault_totals *t);
+
+/*
+ * Runs TARGET failing SITES (one of them for good, with times) where the
+ * library must abort rather than go on: one TAP line, ok when the target
+ * died of SIGABRT having said MESSAGE on its standard error.
+ */
+void fault_expect_abort(struct fault_ctl *ctl, const struct fault_site *sites, int nsites,
+			void (*target)(struct fault_ctl *, void *), void *arg,
+			const char *message, const char *what);
 
 #endif
