@@ -19,6 +19,7 @@
 #include <linux/capability.h>
 
 #include "child.h"
+#include "fault.h"
 
 #define SEC NSEC_PER_SEC
 
@@ -145,42 +146,56 @@ static void run_table(const char *mode)
 	}
 }
 
+/*
+ * The size argument alone: every other field valid (a call that succeeds
+ * wherever the size lets it), so that each row tests size handling and
+ * nothing else.  Below VER3 the library is the kernel; at VER3 and above
+ * it implements timens_offset (an unpatched kernel would say E2BIG), and
+ * bytes past VER3 must be zero, up to a page.
+ */
 static void run_sizes(void)
 {
-	struct caller_state st;
-	struct {
+	static struct {
 		struct timens_clone_args a;
-		uint64_t tail[2];
+		unsigned char tail[4096];
 	} big;
+	struct caller_state st;
 	struct timens_offset off = { SEC, SEC };
-	size_t sizes[] = { 0, 8, 63, 64, 72, 80, 88, 95, 96, 97, 104, 4096, 4097 };
+	const struct {
+		size_t size;
+		bool nonzero_tail;	/* a 1 in the last byte of SIZE */
+	} rows[] = {
+		{ 0, false }, { 8, false }, { 63, false }, { 64, false }, { 72, false },
+		{ 80, false }, { 88, false }, { 89, false }, { 95, false }, { 96, false },
+		{ 97, false }, { 104, false }, { 4096, false },
+		{ 97, true }, { 104, true }, { 4096, true }, { 4097, false },
+	};
 	size_t i;
 
+	_Static_assert(sizeof(big) > 4097, "big holds every size");
 	caller_state_get(&st);
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		size_t sz = sizes[i];
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		size_t sz = rows[i].size;
 		int want, got;
 		char name[64];
 
-		/* A failing call: CLONE_THREAD without SIGHAND is EINVAL once sizes pass. */
 		memset(&big, 0, sizeof(big));
-		big.a.flags = CLONE_THREAD | CLONE_VM | CLONE_NEWTIME;
+		big.a.flags = CLONE_NEWTIME;
+		big.a.exit_signal = SIGCHLD;
 		big.a.timens_offset = to_u64(&off);
-		big.tail[0] = 1;
-		if (sz > sizeof(big))
-			continue;
-		/*
-		 * At exactly 96 bytes the call is a well-formed VER3 one,
-		 * which the library implements and an unpatched kernel does
-		 * not know: the answer is the kernel's for the flags.
-		 */
-		want = raw_clone3_errno(&big.a, sz == 96 ? 88 : sz);
+		if (rows[i].nonzero_tail)
+			((unsigned char *)&big)[sz - 1] = 1;
+		if (sz < TIMENS_CLONE_ARGS_SIZE_VER3)
+			want = raw_clone3_errno(&big.a, sz);	/* the kernel's call */
+		else if (sz > 4096 || rows[i].nonzero_tail)
+			want = E2BIG;
+		else
+			want = 0;
 		got = lib_clone3_errno(&big.a, sz);
-		snprintf(name, sizeof(name), "size %zu with non-zero tail", sz);
+		snprintf(name, sizeof(name), "size %zu%s", sz,
+			 rows[i].nonzero_tail ? ", non-zero last byte" : "");
 		expect(got, want, &st, "", name, "sizes");
 	}
-	/* Larger than a page: E2BIG before anything is read. */
-	expect(lib_clone3_errno(&big.a, 4097), E2BIG, &st, "", "size 4097", "sizes");
 	expect(lib_clone3_errno(NULL, 88), raw_clone3_errno(NULL, 88), &st, "",
 	       "NULL args, size 88", "sizes");
 	expect(lib_clone3_errno(NULL, 96), raw_clone3_errno(NULL, 96), &st, "",
@@ -216,6 +231,42 @@ static void run_timens_errors(const char *mode)
 	expect(lib_clone3_errno(&a, 96), ERANGE, &st, "", "boottime before boot", mode);
 	a.timens_offset = to_u64(&far);
 	expect(lib_clone3_errno(&a, 96), ERANGE, &st, "", "monotonic 200 years ahead", mode);
+}
+
+/*
+ * Under a filter that refuses process_vm_readv with ERR: bad pointers are
+ * EFAULT (the offsets, the args, a tail that runs into an unmapped page),
+ * and good calls still work.
+ */
+static void run_denied_readv(int err, const char *mode)
+{
+	struct timens_offset off = { 3 * SEC, 4 * SEC };
+	struct timens_clone_args a = {
+		.flags = CLONE_NEWTIME, .exit_signal = SIGCHLD, .timens_offset = to_u64(&off),
+	};
+	struct timens_clone_args *edge;
+	struct caller_state st;
+	char *pages;
+
+	if (fault_deny(__NR_process_vm_readv, err))
+		tap_bail("seccomp: %s", strerror(errno));
+	tap_ok(syscall(__NR_process_vm_readv, getpid(), NULL, 0, NULL, 0, 0) == -1 && errno == err,
+	       "[%s] the filter is in place", mode);
+	caller_state_get(&st);
+	expect(lib_clone3_errno(&a, 96), 0, &st, "", "good offsets", mode);
+	run_timens_errors(mode);
+	/* Arguments that end where an unmapped page begins. */
+	pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pages == MAP_FAILED || mprotect(pages + 4096, 4096, PROT_NONE))
+		tap_bail("mmap");
+	edge = (struct timens_clone_args *)(pages + 4096 - sizeof(*edge));
+	*edge = a;
+	expect(lib_clone3_errno(edge, 96), 0, &st, "", "args just below an unmapped page", mode);
+	expect(lib_clone3_errno(edge, 104), raw_clone3_errno(edge, 104), &st, "",
+	       "args whose tail is unmapped (size 104)", mode);
+	expect(lib_clone3_errno((struct timens_clone_args *)(pages + 4096), 96), EFAULT, &st, "",
+	       "args on an unmapped page", mode);
+	munmap(pages, 8192);
 }
 
 /* In a child that drops privileges, so that the test process keeps them. */
@@ -285,5 +336,14 @@ int main(int argc, char **argv)
 	run_timens_errors("2 threads");
 	idle_thread_stop(&idle);
 	caller_state_check(&st, "after every failure");
+
+	/*
+	 * Last, since a filter is for good: sandboxes that refuse
+	 * process_vm_readv (ENOSYS, then EPERM: the newer filter wins).
+	 * EFAULT stays EFAULT, never a SIGSEGV.
+	 */
+	run_denied_readv(ENOSYS, "process_vm_readv ENOSYS");
+	run_denied_readv(EPERM, "process_vm_readv EPERM");
+	caller_state_check(&st, "after the sandboxed calls");
 	return tap_done();
 }

@@ -156,8 +156,38 @@ void timens__set_errno(int err)
 }
 
 /*
- * Reads LEN bytes at user address SRC of our process PID without
- * faulting: 0, -EFAULT, or another -errno.
+ * Cross-memory attach refused us once (a seccomp filter or LSM that
+ * denies process_vm_readv, as some sandboxes do): not asked again.
+ */
+static atomic_int cma_refused;
+
+/*
+ * The same read through a pipe: write() copies from SRC as the kernel
+ * copies any argument, and says EFAULT for memory we may not read.  Two
+ * fds for a moment, so it can fail with EMFILE where clone3 itself would
+ * not: the one difference from the kernel's own checks (timens_clone3(3)).
+ */
+static int copy_user_pipe(void *dst, const void *src, size_t len)
+{
+	int p[2], r = 0;
+	ssize_t n;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	/* At most a page, into an empty pipe: never a short write or a wait. */
+	n = write(p[1], src, len);
+	if (n < 0)
+		r = -errno;
+	else if (n != (ssize_t)len || read(p[0], dst, len) != (ssize_t)len)
+		r = -EFAULT;
+	close(p[0]);
+	close(p[1]);
+	return r;
+}
+
+/*
+ * Reads LEN bytes (at most a page) at user address SRC of our process
+ * PID without faulting: 0, -EFAULT, or another -errno.
  */
 static int copy_user_pid(pid_t pid, void *dst, const void *src, size_t len)
 {
@@ -167,15 +197,16 @@ static int copy_user_pid(pid_t pid, void *dst, const void *src, size_t len)
 
 	if (!src)
 		return -EFAULT;
+	if (atomic_load_explicit(&cma_refused, memory_order_relaxed))
+		return copy_user_pipe(dst, src, len);
 	n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 	if (n == (ssize_t)len)
 		return 0;
 	if (n >= 0)
 		return -EFAULT;		/* part of the range is not mapped */
 	if (errno == ENOSYS || errno == EPERM) {
-		/* Cross-memory attach unavailable: trust the pointer. */
-		memcpy(dst, src, len);
-		return 0;
+		atomic_store_explicit(&cma_refused, 1, memory_order_relaxed);
+		return copy_user_pipe(dst, src, len);
 	}
 	return -errno;			/* EFAULT, or e.g. ENOMEM */
 }

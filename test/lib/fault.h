@@ -152,4 +152,11 @@ void fault_expect_abort(struct fault_ctl *ctl, const struct fault_site *sites, i
 			void (*target)(struct fault_ctl *, void *), void *arg,
 			const char *message, const char *what);
 
+/*
+ * Installs a seccomp filter in the calling process (for good: its
+ * threads and children inherit it) that fails system call NR with ERR,
+ * as sandboxes do; 0, or -1 with errno.
+ */
+int fault_deny(int nr, int err);
+
 #endif
