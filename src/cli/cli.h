@@ -51,6 +51,11 @@ const char *cli_format_offset(int64_t ns, char *buf);
  * fails, exits 127 or 126 with a message naming the command.
  */
 _Noreturn void cli_exec(char *const argv[]);
+/*
+ * TIMENS_PATH=fork (a test switch, as for the library): run COMMAND the
+ * way kernels before 6.2 need, spawn and wait, instead of exec'ing in place.
+ */
+bool cli_fork_forced(void);
 /* The exit status and message for an exec of COMMAND that failed with ERR. */
 _Noreturn void cli_exec_failed(const char *command, int err);
 

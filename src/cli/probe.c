@@ -217,9 +217,7 @@ static void try_run(struct trial *t, unsigned int userns, bool in_place)
 static void run_trials(struct probe_report *r)
 {
 	struct trial *t = r->trials;
-	const char *force = secure_getenv("TIMENS_PATH");
-	bool in_place = (r->features & TIMENS_FEATURE_EXEC_SWITCH) &&
-			!(force && !strcmp(force, "fork"));
+	bool in_place = (r->features & TIMENS_FEATURE_EXEC_SWITCH) && !cli_fork_forced();
 	char self[PATH_MAX];
 	ssize_t n;
 	int i;

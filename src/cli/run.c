@@ -406,14 +406,17 @@ static int spawn_and_wait(const struct run_opts *o, const struct timens_offset *
 	return WEXITSTATUS(status);
 }
 
-/* In place needs the exec switch; TIMENS_PATH=fork asks for the old kernels' way. */
-static bool can_run_in_place(const struct run_opts *o)
+bool cli_fork_forced(void)
 {
 	const char *force = secure_getenv("TIMENS_PATH");
 
-	if (o->fork || o->save)
-		return false;
-	if (force && !strcmp(force, "fork"))
+	return force && !strcmp(force, "fork");
+}
+
+/* In place needs the exec switch. */
+static bool can_run_in_place(const struct run_opts *o)
+{
+	if (o->fork || o->save || cli_fork_forced())
 		return false;
 	return timens_features() & TIMENS_FEATURE_EXEC_SWITCH;
 }

@@ -16,7 +16,6 @@
 
 struct timens_probe {
 	unsigned int features;		/* TIMENS_FEATURE_* */
-	unsigned int kernel_version;	/* KVER() of uname -r */
 	/* TIMENS_PATH: a test or benchmark may force a userspace path. */
 	enum timens_path force;
 };

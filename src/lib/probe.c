@@ -90,7 +90,6 @@ static void probe_run(void)
 	unsigned int f = 0;
 	long r;
 
-	probe.kernel_version = v;
 	probe.force = parse_force();
 	if (stat("/proc/self/ns/time", &st) == 0)
 		f |= TIMENS_FEATURE_TIME_NS;

@@ -16,19 +16,10 @@
 #ifndef __NR_pidfd_open
 #define __NR_pidfd_open 434		/* Linux 5.3 */
 #endif
-#ifndef __NR_pidfd_send_signal
-#define __NR_pidfd_send_signal 424	/* Linux 5.1 */
-#endif
 
 static inline int sys_pidfd_open(pid_t pid, unsigned int flags)
 {
 	return (int)syscall(__NR_pidfd_open, pid, flags);
-}
-
-static inline int sys_pidfd_send_signal(int pidfd, int sig, siginfo_t *info,
-					unsigned int flags)
-{
-	return (int)syscall(__NR_pidfd_send_signal, pidfd, sig, info, flags);
 }
 
 static inline pid_t sys_gettid(void)
