@@ -111,6 +111,7 @@ enum timens_path {
 	TIMENS_PATH_HELPER_PROCESS,	/* vfork-style helper process (userns) */
 	TIMENS_PATH_SPAWN_VFORK,	/* spawn: one vfork-style child, exec */
 	TIMENS_PATH_SPAWN_FORK,		/* spawn: forked child, exec */
+	TIMENS_PATH_CHILD,		/* the child makes its own namespace */
 };
 enum timens_path timens_last_path(void);
 const char *timens_path_name(enum timens_path path);

@@ -228,7 +228,7 @@ int main(int argc, char **argv)
 
 	/* The helper-thread path: one idle thread alive. */
 	idle_thread_start(&idle);
-	check_faults("with a second thread", TIMENS_PATH_HELPER_THREAD);
+	check_faults("with a second thread", TIMENS_PATH_CHILD);
 	idle_thread_stop(&idle);
 	tap_ok(areas() == 1, "still one clone area (%d)", areas());
 	tap_ok(no_children(), "no child left");

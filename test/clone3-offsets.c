@@ -41,7 +41,7 @@ static enum timens_path expected(enum mode m)
 {
 	if (timens_features() & TIMENS_FEATURE_NATIVE_OFFSET)
 		return TIMENS_PATH_NATIVE;
-	return m == SINGLE ? TIMENS_PATH_INPLACE : TIMENS_PATH_HELPER_THREAD;
+	return m == SINGLE ? TIMENS_PATH_INPLACE : TIMENS_PATH_CHILD;
 }
 
 /* A child that stops, so that the parent can read its /proc files. */

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	tap_ok(r->gettid == 1, "its gettid() is %d, not what /proc calls it", r->gettid);
 	for (i = 0; i < 2; i++) {
 		const char *what = i ? "with a second thread" : "single-threaded";
-		enum timens_path want = i ? TIMENS_PATH_HELPER_THREAD : TIMENS_PATH_INPLACE;
+		enum timens_path want = i ? TIMENS_PATH_CHILD : TIMENS_PATH_INPLACE;
 
 		tap_ok(r->err[i] == 0, "%s: timens_clone3 succeeds (%s)", what, strerror(r->err[i]));
 		tap_ok(r->path[i] == (int)want, "%s: via %s", what,

@@ -172,6 +172,7 @@ static void fresh_userns(void)
 
 static void scenario_namespaces(void)
 {
+	struct idle_thread idle;
 	int hold[2];
 	pid_t holder;
 	struct timens_clone_args a = {
@@ -186,6 +187,10 @@ static void scenario_namespaces(void)
 		setup_failed("max_time_namespaces = 0");
 	call_clone3(&res->o[0], 0);
 	call_spawn(&res->o[1], 0);
+	/* From two threads (the child path): only the child meets the limit. */
+	idle_thread_start(&idle);
+	call_clone3(&res->o[6], 0);
+	idle_thread_stop(&idle);
 	/* One allowed: held by a child, the next is refused, then allowed. */
 	if (write_file("/proc/sys/user/max_time_namespaces", "1"))
 		setup_failed("max_time_namespaces = 1");
@@ -392,11 +397,13 @@ int main(int argc, char **argv)
 	require_root();
 	require_unpriv_userns();
 	res = shared_alloc(sizeof(*res));
-	tap_plan(32);
+	tap_plan(33);
 
 	run(scenario_namespaces);
 	expect_err(&res->o[0], ENOSPC, "max_time_namespaces 0, timens_clone3");
 	expect_err(&res->o[1], ENOSPC, "max_time_namespaces 0, timens_spawn");
+	expect_err(&res->o[6], ENOSPC,
+		   "max_time_namespaces 0, timens_clone3 from 2 threads (the child finds it)");
 	expect_err(&res->o[2], ENOSPC, "max_time_namespaces 1 and one held, timens_clone3");
 	expect_ok(&res->o[3], "max_time_namespaces 1 once released, timens_clone3");
 	expect_err(&res->o[4], ENOSPC, "max_user_namespaces 0, CLONE_NEWUSER");
@@ -405,11 +412,8 @@ int main(int argc, char **argv)
 	run(scenario_nproc);
 	expect_err(&res->o[0], EAGAIN, "RLIMIT_NPROC reached, CLONE_NEWUSER (no helper)");
 	expect_err(&res->o[1], EAGAIN, "RLIMIT_NPROC reached, timens_spawn with a user ns");
-	/* Emulated, CLONE_NEWUSER takes a helper process and the child: two. */
-	if (timens_features() & TIMENS_FEATURE_NATIVE_OFFSET)
-		expect_ok(&res->o[2], "RLIMIT_NPROC one short, CLONE_NEWUSER natively (one process)");
-	else
-		expect_err(&res->o[2], EAGAIN, "RLIMIT_NPROC one short, CLONE_NEWUSER (no child)");
+	/* CLONE_NEWUSER makes one process, natively or on the child path. */
+	expect_ok(&res->o[2], "RLIMIT_NPROC one short, CLONE_NEWUSER (one process: the child)");
 	expect_ok(&res->o[3], "RLIMIT_NPROC lifted, CLONE_NEWUSER");
 	expect_ok(&res->o[4], "RLIMIT_NPROC lifted, timens_spawn with a user ns");
 

@@ -20,6 +20,7 @@
  *   r8  return address        r9  stack pointer (0: the kernel's)
  *   r10 caller's signal mask  rdx fd to close first, or -1
  *   rbx rbp r12-r15           the caller's
+ *   xmm0 the child path's struct child_share, or 0
  *
  * The caller's signal mask is restored by the last system call before
  * returning, when nothing of the plan is needed any more, so that a
@@ -48,6 +49,7 @@
 	movq	PLAN_OLDMASK(\p), %r10
 	movq	PLAN_CHILD_CLOSE_FD(\p), %rdx
 	movq	PLAN_KSIZE(\p), %rsi
+	movq	PLAN_CHILD_SHARE(\p), %xmm0
 	leaq	PLAN_KARGS(\p), %rdi
 	movq	PLAN_RBX(\p), %rbx
 .if \cfi
@@ -226,6 +228,26 @@ timens__clone_child:
 	movl	$SYS_close, %eax
 	syscall
 2:
+	/*
+	 * The child path: make and enter the namespace first, in C on the
+	 * stack we return on (below the caller's frame, or the child's own
+	 * stack), keeping what the return needs.  It returns only on success.
+	 */
+	movq	%xmm0, %rdi
+	testq	%rdi, %rdi
+	jz	3f
+	movq	%rsp, %rcx
+	andq	$-16, %rsp
+	pushq	%rcx
+	pushq	%r8
+	pushq	%r10
+	pushq	%r10
+	call	timens__child_ns
+	popq	%r10
+	popq	%r10
+	popq	%r8
+	popq	%rsp
+3:
 	pushq	%r10
 	movq	%rsp, %rsi
 	movl	$SIG_SETMASK, %edi

@@ -41,6 +41,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/futex.h>
+
 #include "internal.h"
 #include "plan.h"
 #include "syscall.h"
@@ -64,6 +66,7 @@ struct clone_plan {
 	struct timens_clone_args kargs;
 	struct timens_clone_args hargs;
 	uint64_t stack_top;
+	uint64_t child_share;		/* child path: the child's struct child_share */
 	/* C only from here on. */
 	uint64_t stack_base;		/* lowest byte of the area's stack */
 	struct timens_offset offset;
@@ -81,6 +84,7 @@ _Static_assert(offsetof(struct clone_plan, child_close_fd) == PLAN_CHILD_CLOSE_F
 _Static_assert(offsetof(struct clone_plan, kargs) == PLAN_KARGS, "plan");
 _Static_assert(offsetof(struct clone_plan, hargs) == PLAN_HARGS, "plan");
 _Static_assert(offsetof(struct clone_plan, stack_top) == PLAN_STACK_TOP, "plan");
+_Static_assert(offsetof(struct clone_plan, child_share) == PLAN_CHILD_SHARE, "plan");
 _Static_assert(offsetof(struct clone_plan, r15) == PLAN_R15, "plan");
 _Static_assert(offsetof(struct timens_clone_args, stack) == 40, "clone_args");
 _Static_assert(offsetof(struct timens_clone_args, stack_size) == 48, "clone_args");
@@ -105,15 +109,41 @@ struct clone_area {
 	bool threads_seen;		/* inplace refused: not the only thread */
 };
 
+/*
+ * The child path's meeting point with its child: one page of the calling
+ * thread's, MAP_SHARED so that the child (a copy of us, or sharing our
+ * memory) and we see the same bytes and a fork write-protects none of it.
+ * We fill it before the clone; the child reads what it needs and reports
+ * in STATE, which the kernel also clears (and wakes) should the child die
+ * first: it is the child's clear_child_tid until it reports.
+ */
+enum {
+	CHILD_DIED = 0,			/* written by the kernel at the child's exit */
+	CHILD_PENDING = 1,
+	CHILD_READY = 2,		/* in its namespace, back to the caller's code */
+	CHILD_FAILED = 3,		/* | errno << 8: it exits */
+};
+
+struct child_share {
+	uint32_t state;			/* CHILD_*, read and written atomically */
+	uint32_t waiting;		/* we sleep on STATE (FUTEX_WAIT) */
+	struct timens_offset offset;
+	uint64_t user_child_tid;	/* the caller's child_tid ... */
+	uint64_t user_tid_flags;	/* ... for its CLONE_CHILD_SETTID/CLEARTID */
+	uint32_t enter;			/* setns() into it (a child with its own memory) */
+};
+
 /* Called from the assembly entry; hidden, not part of the API. */
 uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t size);
 long timens__clone_setup(struct clone_plan *p);
 long timens__clone_finish(struct clone_plan *p, long ret);
 _Noreturn void timens__helper_main(struct clone_plan *p);
 _Noreturn void timens__helper_clone(struct clone_plan *p);
+void timens__child_ns(struct child_share *s);
 void timens__set_errno(int err);
 
 static __thread struct clone_area *tls_area;
+static __thread struct child_share *tls_share;
 static __thread enum timens_path last_path;
 static pthread_key_t area_key;
 static pthread_once_t area_key_once = PTHREAD_ONCE_INIT;
@@ -146,6 +176,7 @@ TIMENS_EXPORT const char *timens_path_name(enum timens_path path)
 	case TIMENS_PATH_HELPER_PROCESS: return "helper-process";
 	case TIMENS_PATH_SPAWN_VFORK:	 return "spawn-vfork";
 	case TIMENS_PATH_SPAWN_FORK:	 return "spawn-fork";
+	case TIMENS_PATH_CHILD:		 return "child";
 	}
 	return "unknown";
 }
@@ -346,6 +377,223 @@ cannot:
 	return 1;
 }
 
+/* The initial time namespace's inode (PROC_TIME_INIT_INO). */
+#define TIME_NS_INIT_INO 0xEFFFFFFAU
+#define KTIME_SEC_MAX (INT64_MAX / NSEC_PER_SEC)
+#define CAP_SYS_ADMIN_BIT 21
+#define CAP_SYS_TIME_BIT 25
+
+/* The kernel's range check of a timens_offsets write (host clocks). */
+static bool offset_in_range(clockid_t clock, int64_t off)
+{
+	struct timespec now;
+	int64_t sec = off / NSEC_PER_SEC, nsec = off % NSEC_PER_SEC;
+
+	if (nsec < 0) {
+		nsec += NSEC_PER_SEC;
+		sec -= 1;
+	}
+	if (clock_gettime(clock, &now))
+		return false;
+	sec += now.tv_sec + (now.tv_nsec + nsec >= NSEC_PER_SEC);
+	return sec >= 0 && sec <= KTIME_SEC_MAX / 2;
+}
+
+/*
+ * Whether the child path can serve FLAGS, checked so that what its child
+ * will do fails, if at all, only for what nobody can foresee (a
+ * namespace limit reached, no memory): 0 yes, 1 not this path (nothing
+ * changed), -errno the call's error (EPERM, ERANGE, EMFILE; nothing
+ * made).  The range check needs the host's clocks, which only a caller in
+ * the initial time namespace reads directly.
+ */
+static int child_path_check(const struct clone_plan *p, uint64_t flags)
+{
+	struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };
+	struct { uint32_t effective, permitted, inheritable; } caps[2];
+	struct stat st;
+	int fd, r;
+
+	/* A failed child of CLONE_PARENT would be our parent's to reap. */
+	if (flags & CLONE_PARENT)
+		return 1;
+	/* The child's one fd at a time: the slot proved free here. */
+	fd = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = fstat(fd, &st);
+	close(fd);
+	if (r || st.st_ino != TIME_NS_INIT_INO)
+		return 1;
+	/* A new user namespace's child has every capability in it. */
+	if (!(flags & CLONE_NEWUSER) &&
+	    (raw_syscall(SYS_capget, &hdr, caps) < 0 ||
+	     !(caps[0].effective & (1u << CAP_SYS_ADMIN_BIT)) ||
+	     !(caps[0].effective & (1u << CAP_SYS_TIME_BIT))))
+		return -EPERM;
+	if (!offset_in_range(CLOCK_MONOTONIC, p->offset.monotonic_offset_ns) ||
+	    !offset_in_range(CLOCK_BOOTTIME, p->offset.boottime_offset_ns))
+		return -ERANGE;
+	return 0;
+}
+
+/* The calling thread's child_share, made at its first child-path call. */
+static struct child_share *own_share(void)
+{
+	void *m;
+
+	if (tls_share)
+		return tls_share;
+	m = mmap(NULL, sizeof(struct child_share), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	tls_share = m;
+	return tls_share;
+}
+
+/* The child path, up to the clone: the share filled, the child's args. */
+static int child_path_begin(struct clone_plan *p)
+{
+	struct timens_clone_args *k = &p->kargs;
+	struct child_share *s = own_share();
+	const uint64_t tid_flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+
+	if (!s)
+		return -errno;
+	s->offset = p->offset;
+	s->user_child_tid = k->child_tid;
+	s->user_tid_flags = k->flags & tid_flags;
+	/* A child sharing our memory keeps our namespace until it execs. */
+	s->enter = !(k->flags & CLONE_VM);
+	s->waiting = 0;
+	__atomic_store_n(&s->state, CHILD_PENDING, __ATOMIC_RELEASE);
+	/* STATE is its clear_child_tid until it reports: its death says so. */
+	k->flags = (k->flags & ~tid_flags) | CLONE_CHILD_CLEARTID;
+	k->child_tid = (uint64_t)(uintptr_t)&s->state;
+	p->child_share = (uint64_t)(uintptr_t)s;
+	p->kind = PLAN_KIND_CLONE;
+	p->path = TIMENS_PATH_CHILD;
+	return 0;
+}
+
+static long sys_futex(uint32_t *word, int op, uint32_t val)
+{
+	return raw_syscall(SYS_futex, word, op, val, NULL, NULL, 0);
+}
+
+/*
+ * The child path's wait for the child's report.  The report comes within
+ * microseconds, while a sleep and a wake-up cost tens on a virtual
+ * machine: spin first, yielding (the child may be waiting for our CPU),
+ * then sleep on the futex.
+ */
+#define CHILD_SPIN_US 200
+
+static uint32_t child_wait(struct child_share *s)
+{
+	struct timespec t0, t;
+	uint32_t st;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0;; i++) {
+		st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+		if (st != CHILD_PENDING)
+			return st;
+		if (i < 64) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000000 + (t.tv_nsec - t0.tv_nsec) / 1000 > CHILD_SPIN_US)
+			break;
+		sched_yield();
+	}
+	__atomic_store_n(&s->waiting, 1, __ATOMIC_SEQ_CST);
+	while ((st = __atomic_load_n(&s->state, __ATOMIC_SEQ_CST)) == CHILD_PENDING)
+		sys_futex(&s->state, FUTEX_WAIT, CHILD_PENDING);
+	return st;
+}
+
+/* After the child path's clone3: the pid, or -errno with the child reaped. */
+static long child_path_finish(struct clone_plan *p, long ret)
+{
+	struct child_share *s = (struct child_share *)(uintptr_t)p->child_share;
+	uint64_t flags = p->kargs.flags;
+	uint32_t st;
+	siginfo_t si;
+
+	p->child_share = 0;
+	if (ret <= 0)
+		return ret;
+	st = child_wait(s);
+	/* Ready, or killed before it could say (the caller will see that). */
+	if ((st & 0xff) != CHILD_FAILED)
+		return ret;
+	/* It exits: reap it, as if it had never been. */
+	if (!(flags & CLONE_THREAD)) {
+		while (waitid(P_PID, (id_t)ret, &si, WEXITED | __WALL) < 0 && errno == EINTR)
+			;
+		/* Its exit signal, if still pending and its own. */
+		if (p->kargs.exit_signal) {
+			sigset_t one;
+			struct timespec zero = { 0, 0 };
+
+			sigemptyset(&one);
+			sigaddset(&one, (int)p->kargs.exit_signal);
+			memset(&si, 0, sizeof(si));
+			if (sigtimedwait(&one, &si, &zero) > 0 && si.si_pid != (pid_t)ret)
+				raw_syscall(SYS_rt_tgsigqueueinfo, getpid(), sys_gettid(),
+					    si.si_signo, &si);
+		}
+	}
+	if (flags & CLONE_PIDFD)
+		close(*(int *)(uintptr_t)p->kargs.pidfd);
+	return -(long)(st >> 8);
+}
+
+/*
+ * In the child path's child, before it returns to the caller's code, on
+ * the stack it will return on (a copy of the caller's, or its own):
+ * make the namespace, set the offsets, enter it (or, sharing our memory,
+ * keep it as time_for_children, as the kernel does), report.  Our TLS
+ * still names the caller's thread: raw system calls only.  Returns only
+ * on success; on failure it reports and exits.
+ */
+__attribute__((no_sanitize_address))
+void timens__child_ns(struct child_share *s)
+{
+	int *user_tid = (int *)(uintptr_t)s->user_child_tid;
+	long r, fd;
+
+	if (s->user_tid_flags & CLONE_CHILD_SETTID)
+		*user_tid = (int)raw_syscall(SYS_gettid, 0);
+	r = raw_syscall(SYS_unshare, CLONE_NEWTIME);
+	if (r == 0)
+		r = timens__write_own_offsets(&s->offset);
+	if (r == 0 && s->enter) {
+		fd = raw_syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/ns/time_for_children",
+				 O_RDONLY | O_CLOEXEC);
+		r = fd < 0 ? fd : raw_syscall(SYS_setns, fd, CLONE_NEWTIME);
+		if (fd >= 0)
+			raw_syscall(SYS_close, fd);
+	}
+	if (r < 0) {
+		/* Our exit must not overwrite the report. */
+		raw_syscall(SYS_set_tid_address, NULL);
+		__atomic_store_n(&s->state, CHILD_FAILED | (uint32_t)-r << 8, __ATOMIC_SEQ_CST);
+		sys_futex(&s->state, FUTEX_WAKE, 1);
+		raw_syscall(SYS_exit, 0);
+	}
+	/* Report, then give the caller's clear_child_tid back. */
+	__atomic_store_n(&s->state, CHILD_READY, __ATOMIC_SEQ_CST);
+	raw_syscall(SYS_set_tid_address,
+		    (s->user_tid_flags & CLONE_CHILD_CLEARTID) ? user_tid : NULL);
+	if (__atomic_load_n(&s->waiting, __ATOMIC_SEQ_CST))
+		sys_futex(&s->state, FUTEX_WAKE, 1);
+}
+
 static void plan_helper(struct clone_plan *p, bool userns)
 {
 	const struct timens_clone_args *u = &p->kargs;
@@ -397,14 +645,20 @@ static void area_free(void *area)
 {
 	struct clone_area *a = area;
 	char *base = area_base(a);
+	struct child_share *share = NULL;
 
 	/*
 	 * Forget it first: a signal handler, or another key's destructor,
 	 * may still call us in this thread and must make a new one.
 	 */
-	if (tls_area == a)
+	if (tls_area == a) {
+		share = tls_share;
 		tls_area = NULL;
+		tls_share = NULL;
+	}
 	atomic_signal_fence(memory_order_seq_cst);
+	if (share)
+		munmap(share, sizeof(*share));
 	munmap(base, AREA_SIZE);
 }
 
@@ -443,9 +697,18 @@ static struct clone_area *own_area(pid_t tid)
 	if (a && a->tid == tid)
 		return a;
 	if (a && a->tid == 0) {
+		/*
+		 * A forked copy of us: the child-path page is still shared
+		 * with the thread we are a copy of, so it is not ours.
+		 */
+		if (tls_share)
+			munmap(tls_share, sizeof(*tls_share));
+		tls_share = NULL;
 		area_init(a, tid);
 		return a;
 	}
+	/* Whoever's page it is (a task sharing our memory may use it), not ours. */
+	tls_share = NULL;
 	err = pthread_once(&area_key_once, make_area_key);
 	if (err || (err = area_key_err)) {
 		errno = err;
@@ -618,14 +881,20 @@ long timens__clone_setup(struct clone_plan *p)
 	/* With a stack of its own the child starts where the kernel puts it. */
 	p->child_rsp = p->kargs.stack ? 0 : p->rsp;
 
-	/* Cheapest first: inplace where the caller allows it, else the helper. */
+	p->child_share = 0;
+
 	/*
-	 * A CLONE_VM child that we do not wait for (no CLONE_VFORK) still
-	 * shares our memory when we setns() back, which the kernel then
-	 * refuses (EUSERS): such a call cannot go inplace.
+	 * Inplace for a single-threaded caller allowed to setns() back;
+	 * else the child path, whose child is the calling thread's own;
+	 * the helper only where neither can serve (BENCHMARKS.md and
+	 * docs/design.md have why, in that order).  A CLONE_VM child that we
+	 * do not wait for (no CLONE_VFORK) still shares our memory when we
+	 * would setns() back, which the kernel then refuses (EUSERS): such a
+	 * call cannot go inplace.
 	 */
 	r = 1;
-	if (!userns && probe->force != TIMENS_PATH_HELPER_THREAD &&
+	if (!userns && (probe->force == TIMENS_PATH_NONE || probe->force == TIMENS_PATH_KERNEL ||
+			probe->force == TIMENS_PATH_INPLACE) &&
 	    (!(flags & CLONE_VM) || (flags & CLONE_VFORK)))
 		r = inplace_begin((struct clone_area *)p);
 	if (r < 0)
@@ -634,9 +903,16 @@ long timens__clone_setup(struct clone_plan *p)
 		p->path = TIMENS_PATH_INPLACE;
 		if (!(flags & CLONE_FILES))
 			p->child_close_fd = p->own_ns_fd;
-	} else {
-		plan_helper(p, userns);
 	}
+	if (r == 1 && probe->force != TIMENS_PATH_HELPER_THREAD) {
+		r = child_path_check(p, flags);
+		if (r == 0)
+			r = child_path_begin(p);
+		if (r < 0)
+			return r;
+	}
+	if (r == 1)
+		plan_helper(p, userns);
 	/* Before the clone: a child shares what we write after it. */
 	timens__set_last_path(p->path);
 	return 0;
@@ -644,6 +920,8 @@ long timens__clone_setup(struct clone_plan *p)
 
 long timens__clone_finish(struct clone_plan *p, long ret)
 {
+	if (p->child_share)
+		ret = child_path_finish(p, ret);
 	if (p->kind == PLAN_KIND_HELPER && ret > 0) {
 		if (p->path == TIMENS_PATH_HELPER_PROCESS) {
 			siginfo_t si;

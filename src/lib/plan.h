@@ -32,6 +32,7 @@
 #define PLAN_KARGS		112	/* clone_args for the caller's child */
 #define PLAN_HARGS		208	/* clone_args for the helper */
 #define PLAN_STACK_TOP		304	/* top of the area's stack (16-aligned) */
+#define PLAN_CHILD_SHARE	312	/* child path: its struct child_share, else 0 */
 
 #define PLAN_KIND_CLONE		2	/* the caller's thread calls clone3 */
 #define PLAN_KIND_HELPER	3	/* a vfork-style helper calls it */

@@ -79,6 +79,8 @@ static enum timens_path parse_force(void)
 		return TIMENS_PATH_HELPER_THREAD;
 	if (!strcmp(s, "fork"))
 		return TIMENS_PATH_SPAWN_FORK;
+	if (!strcmp(s, "child"))
+		return TIMENS_PATH_CHILD;
 	return TIMENS_PATH_NONE;
 }
 
