@@ -21,7 +21,7 @@
 #include "child.h"
 
 static volatile uint64_t pre_exec_ino;
-static volatile int pre_exec_pid;
+static volatile int pre_exec_pid, pre_exec_tid;
 
 static void exec_sampler(int fd)
 {
@@ -37,10 +37,13 @@ static void run(bool offsets, const char *what)
 {
 	struct timens_offset off = { 3600 * NSEC_PER_SEC + 1, 7200 * NSEC_PER_SEC + 2 };
 	struct timens_offset none = { 0, 0 };
+	static int tid_word;
 	struct timens_clone_args a = {
-		.flags = CLONE_VM | CLONE_VFORK | (offsets ? CLONE_NEWTIME : 0),
+		.flags = CLONE_VM | CLONE_VFORK | (offsets ? CLONE_NEWTIME : 0) |
+			 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID,
 		.exit_signal = SIGCHLD,
 		.timens_offset = offsets ? to_u64(&off) : 0,
+		.child_tid = to_u64(&tid_word),
 	};
 	volatile uint64_t canary = 0x5eed5eed5eed5eedULL;
 	struct clock_sample s;
@@ -51,12 +54,15 @@ static void run(bool offsets, const char *what)
 	if (pipe2(p, O_CLOEXEC))
 		tap_bail("pipe2");
 	pre_exec_ino = 0;
+	pre_exec_tid = 0;
+	tid_word = -1;
 	window_open(&w);
 	pid = timens_clone3(&a, sizeof(a));
 	if (pid == 0) {
 		/* Shared memory: the parent reads these after we exec. */
 		pre_exec_ino = ns_ino("/proc/self/ns/time");
 		pre_exec_pid = (int)getpid();
+		pre_exec_tid = tid_word;
 		if (dup2(p[1], 100) < 0)
 			_exit(126);
 		exec_sampler(100);
@@ -72,6 +78,10 @@ static void run(bool offsets, const char *what)
 	       pid < 0 ? strerror(errno) : "ok", timens_path_name(timens_last_path()));
 	tap_ok(canary == 0x5eed5eed5eed5eedULL, "%s: the caller's frame survived the child", what);
 	tap_ok(pre_exec_pid == pid, "%s: the child ran before the call returned (vfork)", what);
+	tap_ok(pre_exec_tid == pid, "%s: CLONE_CHILD_SETTID wrote the child's tid (%d)", what,
+	       pre_exec_tid);
+	tap_ok(tid_word == 0, "%s: CLONE_CHILD_CLEARTID: the shared word is 0 after its exec (%d)",
+	       what, tid_word);
 	tap_ok(pre_exec_ino == ns_ino("/proc/self/ns/time"),
 	       "%s: before exec the child is in the caller's time namespace", what);
 	memset(&s, 0, sizeof(s));
@@ -108,7 +118,8 @@ static void vm_child(void)
 
 static void run_vm_no_vfork(void)
 {
-	const char *what = "CLONE_VM without CLONE_VFORK, own stack";
+	const char *what = thread_count() > 1 ? "CLONE_VM without CLONE_VFORK, own stack, 2 threads"
+					      : "CLONE_VM without CLONE_VFORK, own stack";
 	struct timens_offset off = { 5 * NSEC_PER_SEC + 3, 86400 * NSEC_PER_SEC + 4 };
 	struct timens_clone_args a = {
 		.flags = CLONE_VM | CLONE_NEWTIME,
@@ -165,6 +176,7 @@ static void run_vm_no_vfork(void)
 int main(int argc, char **argv)
 {
 	struct caller_state before;
+	struct idle_thread idle;
 
 	test_exec_hook(argc, argv);
 	require_time_ns();
@@ -175,5 +187,12 @@ int main(int argc, char **argv)
 	run(true, "CLONE_VM|CLONE_VFORK with offsets");
 	run_vm_no_vfork();
 	caller_state_check(&before, "after vfork-style calls");
+	/* The same from a multi-threaded caller (the child path). */
+	idle_thread_start(&idle);
+	caller_state_get(&before);
+	run(true, "CLONE_VM|CLONE_VFORK with offsets, 2 threads");
+	run_vm_no_vfork();
+	caller_state_check(&before, "after vfork-style calls, 2 threads");
+	idle_thread_stop(&idle);
 	return tap_done();
 }
