@@ -124,10 +124,15 @@ enum timens_file_action_type {
 	TIMENS_FA_OPEN,		/* fd = open(path, oflag, mode) */
 };
 
+/*
+ * Every fd an action names is 0 <= fd < the caller's soft RLIMIT_NOFILE,
+ * as for posix_spawn_file_actions_add*(): anything else, up to INT_MAX,
+ * is EBADF before any process exists.  See timens_spawn(3).
+ */
 struct timens_file_action {
 	int type;		/* enum timens_file_action_type */
 	int fd;
-	int src_fd;		/* TIMENS_FA_DUP2 */
+	int src_fd;		/* TIMENS_FA_DUP2; not read for the others */
 	int oflag;		/* TIMENS_FA_OPEN */
 	mode_t mode;		/* TIMENS_FA_OPEN */
 	const char *path;	/* TIMENS_FA_OPEN */

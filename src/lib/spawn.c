@@ -11,8 +11,11 @@
  * native clone3 timens_offset the kernel makes the namespace instead.
  *
  * Older kernels only move a task at fork, so there the child is made
- * with timens_clone3() (a copy of our memory) and reports an exec failure
- * through a close-on-exec pipe.
+ * with timens_clone3() (a copy of our memory) and CLONE_VFORK: we sleep
+ * until it has exec'd or exited, and a failure reaches us in a page we
+ * share with it (MAP_SHARED).  Not through a close-on-exec pipe, which
+ * another thread's fork() can hold open: see docs/design.md,
+ * "timens_spawn".
  *
  * The child code runs with our memory and TLS (vfork path): raw system
  * calls only, no errno, no allocation.
@@ -27,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -52,8 +56,13 @@ struct spawn_ctx {
 	uint64_t mask;			/* the child's final signal mask */
 	uid_t uid;
 	gid_t gid;
-	int err_fd;			/* fork path: where to report, else -1 */
-	volatile long err;		/* vfork path: -errno from the child */
+	/*
+	 * Where the child reports a failure, as -errno, before it exits:
+	 * memory it shares with us (&err on the vfork path; a MAP_SHARED page
+	 * on the fork path).  0 if it exec'd.
+	 */
+	volatile long *report;
+	volatile long err;
 };
 
 /* ---- In the child: raw system calls only ---- */
@@ -234,8 +243,12 @@ static void spawn_child(void *arg)
 		r = timens__write_own_offsets(&c->offset);
 	if (r == 0)
 		r = apply_file_actions(c);
-	if (r == 0 && (c->o.flags & TIMENS_SPAWN_SETSID))
-		r = raw_syscall(SYS_setsid, 0) < 0 ? -EPERM : 0;
+	if (r == 0 && (c->o.flags & TIMENS_SPAWN_SETSID)) {
+		/* The new session's id, or -errno (EPERM, or a seccomp filter's). */
+		r = raw_syscall(SYS_setsid, 0);
+		if (r > 0)
+			r = 0;
+	}
 	if (r == 0 && (c->o.flags & TIMENS_SPAWN_SETSIGDEF)) {
 		struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { 0 };
 
@@ -250,35 +263,48 @@ static void spawn_child(void *arg)
 		else
 			r = raw_syscall(SYS_execve, c->path, c->argv, c->envp);
 	}
-	if (c->err_fd >= 0) {
-		/* A lost report would read as success: insist. */
-		long w;
-		int i;
-
-		for (i = 0; i < 100; i++) {
-			w = raw_syscall(SYS_write, c->err_fd, &r, sizeof(r));
-			if (w == (long)sizeof(r) || (w < 0 && w != -EINTR && w != -ENOMEM &&
-						     w != -EAGAIN))
-				break;
-		}
-	} else {
-		c->err = r;
-	}
+	/* Memory the caller has already touched: no system call to fail. */
+	*c->report = r;
 	raw_syscall(SYS_exit, 127);
 }
 
 /* ---- In the caller ---- */
 
-/* Reaps a child whose exec failed: no zombie, whatever interrupts us. */
-static void reap(pid_t pid)
+/*
+ * A child that failed before its exec (it has exited or is about to):
+ * reaped, whatever interrupts us, and its pidfd closed, so that nothing
+ * of it is left.
+ */
+static void discard_failed_child(pid_t pid, const int *pidfd)
 {
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
+	if (pidfd)
+		close(*pidfd);
+}
+
+/*
+ * The fds a file action may name: 0 <= fd < RLIMIT_NOFILE's soft limit,
+ * the rule of posix_spawn_file_actions_add*() (POSIX's {OPEN_MAX}).  The
+ * kernel never gives the child a target fd at or above it (dup2() says
+ * EBADF, open() EMFILE), so such an action can only fail, and it fails
+ * here, with EBADF, before any process exists.  The limit is the
+ * caller's, which the child inherits.
+ */
+static int fd_limit(int *limit)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	*limit = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX ? INT_MAX : (int)rl.rlim_cur;
+	return 0;
 }
 
 static int copy_opts(struct timens_spawn_opts *dst, const struct timens_spawn_opts *src)
 {
 	size_t sz, i;
+	int limit = 0, r;
 
 	memset(dst, 0, sizeof(*dst));
 	if (!src)
@@ -303,12 +329,16 @@ static int copy_opts(struct timens_spawn_opts *dst, const struct timens_spawn_op
 		return -EINVAL;
 	if (dst->n_file_actions && !dst->file_actions)
 		return -EINVAL;
+	if (dst->n_file_actions && (r = fd_limit(&limit)) < 0)
+		return r;
 	for (i = 0; i < dst->n_file_actions; i++) {
 		const struct timens_file_action *fa = &dst->file_actions[i];
 
 		if (fa->type < TIMENS_FA_DUP2 || fa->type > TIMENS_FA_OPEN)
 			return -EINVAL;
-		if (fa->fd < 0 || (fa->type == TIMENS_FA_DUP2 && fa->src_fd < 0))
+		/* src_fd only for DUP2: CLOSE and OPEN leave it unused. */
+		if (fa->fd < 0 || fa->fd >= limit ||
+		    (fa->type == TIMENS_FA_DUP2 && (fa->src_fd < 0 || fa->src_fd >= limit)))
 			return -EBADF;
 		if (fa->type == TIMENS_FA_OPEN && !fa->path)
 			return -EINVAL;
@@ -325,21 +355,6 @@ static uint64_t sigset_word(const sigset_t *set)
 		if (sigismember(set, sig) == 1)
 			w |= 1ULL << (sig - 1);
 	return w;
-}
-
-/* The largest fd the file actions name, so the error pipe can stay clear. */
-static int max_action_fd(const struct spawn_ctx *c)
-{
-	int m = 2;
-	size_t i;
-
-	for (i = 0; i < c->o.n_file_actions; i++) {
-		if (c->o.file_actions[i].fd > m)
-			m = c->o.file_actions[i].fd;
-		if (c->o.file_actions[i].src_fd > m)
-			m = c->o.file_actions[i].src_fd;
-	}
-	return m;
 }
 
 static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
@@ -370,8 +385,8 @@ static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
 		size = TIMENS_CLONE_ARGS_SIZE_VER3;
 		c->unshare_flags = 0;
 	}
-	c->err_fd = -1;
 	c->err = 0;
+	c->report = &c->err;
 	/* The child starts with every signal blocked and sets its own mask. */
 	r = raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
 	if (r < 0) {
@@ -385,24 +400,28 @@ static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
 	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 	munmap(stack, CHILD_STACK_SIZE);
 	if (r > 0 && c->err) {
-		reap((pid_t)r);
-		if (pidfd)
-			close(*pidfd);
+		discard_failed_child((pid_t)r, pidfd);
 		return c->err;
 	}
 	return r;
 }
 
+/*
+ * timens_clone3() with CLONE_VFORK returns once the child has exec'd or
+ * exited: the kernel's word about this child alone, whatever other
+ * threads fork meanwhile.  Then *report is the child's last word.
+ */
 static long spawn_fork(struct spawn_ctx *c, int *pidfd)
 {
 	struct timens_clone_args a = {
-		.flags = CLONE_NEWTIME | CLONE_CLEAR_SIGHAND | (c->unshare_flags & CLONE_NEWUSER),
+		.flags = CLONE_NEWTIME | CLONE_VFORK | CLONE_CLEAR_SIGHAND |
+			 (c->unshare_flags & CLONE_NEWUSER),
 		.exit_signal = SIGCHLD,
 		.timens_offset = (uint64_t)(uintptr_t)&c->offset,
 	};
-	int p[2], low = max_action_fd(c) + 1;
-	long err = 0;
-	ssize_t n;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	volatile long *report;
+	long err;
 	pid_t pid;
 	sigset_t cur;
 
@@ -410,44 +429,24 @@ static long spawn_fork(struct spawn_ctx *c, int *pidfd)
 		a.flags |= CLONE_PIDFD;
 		a.pidfd = (uint64_t)(uintptr_t)pidfd;
 	}
-	if (pipe2(p, O_CLOEXEC))
+	report = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (report == MAP_FAILED)
 		return -errno;
-	if (p[1] < low) {
-		int fd = fcntl(p[1], F_DUPFD_CLOEXEC, low);
-
-		if (fd < 0) {
-			err = -errno;
-			close(p[0]);
-			close(p[1]);
-			return err;
-		}
-		close(p[1]);
-		p[1] = fd;
-	}
+	/* Touched here: the child's write finds the page and allocates none. */
+	*report = 0;
 	if (!(c->o.flags & TIMENS_SPAWN_SETSIGMASK)) {
 		pthread_sigmask(SIG_SETMASK, NULL, &cur);
 		c->mask = sigset_word(&cur);
 	}
-	c->err_fd = p[1];
+	c->report = report;
 	c->unshare_flags = 0;		/* timens_clone3 does it */
 	pid = timens_clone3(&a, sizeof(a));
 	if (pid == 0)
 		spawn_child(c);
-	err = pid < 0 ? -errno : 0;
-	close(p[1]);
-	if (pid > 0) {
-		do
-			n = read(p[0], &err, sizeof(err));
-		while (n < 0 && errno == EINTR);
-		if (n != (ssize_t)sizeof(err))
-			err = 0;
-		if (err) {
-			reap(pid);
-			if (pidfd)
-				close(*pidfd);
-		}
-	}
-	close(p[0]);
+	err = pid < 0 ? -errno : *report;
+	munmap((void *)report, page);
+	if (pid > 0 && err)
+		discard_failed_child(pid, pidfd);
 	return err ? err : pid;
 }
 

@@ -4,13 +4,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 static enum timens_path want_path;
@@ -151,6 +158,239 @@ static void file_actions(void)
 	       "stdout opened on a file, stderr dup'ed onto it, offsets in it");
 }
 
+/*
+ * In a forked child: from now on the system calls NRS fail with ERR, for
+ * this process and everything it creates (a seccomp filter).  False if
+ * the filter could not be installed.
+ */
+static bool deny_syscalls(const int *nrs, int n, int err)
+{
+	struct sock_filter f[16];
+	struct sock_fprog prog = { .filter = f };
+	int i, k = 0;
+
+	if (n > 10)
+		return false;
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	/* Each match jumps over the remaining matches and the ALLOW. */
+	for (i = 0; i < n; i++)
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						      (unsigned int)nrs[i], (unsigned char)(n - i), 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+					      SECCOMP_RET_ERRNO | ((unsigned int)err & SECCOMP_RET_DATA));
+	prog.len = (unsigned short)k;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+	       syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0;
+}
+
+/* An errno no process-creating call returns by itself: one the filter made. */
+#define DENIED_CLONE ENOTRECOVERABLE
+static const int process_calls[] = { SYS_clone, SYS_clone3, SYS_fork, SYS_vfork };
+
+#define FD_LIMIT 128		/* the RLIMIT_NOFILE the bounds are tested under */
+
+struct fd_case {
+	const char *what;
+	struct timens_file_action fa;
+};
+
+static const struct fd_case bad_fds[] = {
+	{ "DUP2 onto INT_MAX", { .type = TIMENS_FA_DUP2, .src_fd = 1, .fd = INT_MAX } },
+	{ "DUP2 from INT_MAX", { .type = TIMENS_FA_DUP2, .src_fd = INT_MAX, .fd = 1 } },
+	{ "DUP2 of INT_MAX onto itself",
+	  { .type = TIMENS_FA_DUP2, .src_fd = INT_MAX, .fd = INT_MAX } },
+	{ "CLOSE INT_MAX", { .type = TIMENS_FA_CLOSE, .fd = INT_MAX } },
+	{ "OPEN onto INT_MAX",
+	  { .type = TIMENS_FA_OPEN, .fd = INT_MAX, .path = "/dev/null", .oflag = O_RDONLY } },
+	{ "DUP2 onto INT_MAX - 1", { .type = TIMENS_FA_DUP2, .src_fd = 1, .fd = INT_MAX - 1 } },
+	{ "DUP2 onto RLIMIT_NOFILE", { .type = TIMENS_FA_DUP2, .src_fd = 1, .fd = FD_LIMIT } },
+	{ "CLOSE RLIMIT_NOFILE", { .type = TIMENS_FA_CLOSE, .fd = FD_LIMIT } },
+	{ "DUP2 onto -1", { .type = TIMENS_FA_DUP2, .src_fd = 1, .fd = -1 } },
+	{ "DUP2 from INT_MIN", { .type = TIMENS_FA_DUP2, .src_fd = INT_MIN, .fd = 1 } },
+	{ "CLOSE -1", { .type = TIMENS_FA_CLOSE, .fd = -1 } },
+	{ "OPEN onto INT_MIN",
+	  { .type = TIMENS_FA_OPEN, .fd = INT_MIN, .path = "/dev/null", .oflag = O_RDONLY } },
+};
+#define N_BAD_FDS (int)(sizeof(bad_fds) / sizeof(bad_fds[0]))
+
+struct fd_report {
+	int limit_set;			/* setrlimit and the filter worked */
+	int top_err;			/* DUP2 onto FD_LIMIT - 1: errno or 0 */
+	int top_sampled;		/* ... and the program wrote through it */
+	int err[N_BAD_FDS];		/* errno of each bad case */
+	pid_t pid[N_BAD_FDS];		/* *pid after it (untouched: 12345) */
+	char state[64];			/* how the caller changed, or "" */
+};
+
+/*
+ * File actions on fds that can never be valid (negative, or at or above
+ * RLIMIT_NOFILE, up to INT_MAX): EBADF before any process exists, with
+ * the caller unchanged; the highest fd below the limit works.  In a
+ * child, which lowers its limit and then forbids creating processes.
+ */
+static void fd_bounds(void)
+{
+	struct fd_report *r = shared_alloc(sizeof(*r));
+	pid_t child;
+	int i, st;
+
+	child = fork();
+	if (child < 0)
+		tap_bail("fork: %s", strerror(errno));
+	if (child == 0) {
+		struct rlimit rl;
+		char top[16];
+		char *argv[] = { (char *)self_exe(), "--sample-clocks", top, NULL };
+		struct caller_state before;
+		struct clock_sample s;
+		int p[2];
+
+		/* 3: fds this high already open would make the bounds wrong. */
+		if (pipe2(p, O_CLOEXEC) || getrlimit(RLIMIT_NOFILE, &rl))
+			_exit(1);
+		if (p[1] >= FD_LIMIT - 1)
+			_exit(3);
+		rl.rlim_cur = FD_LIMIT;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(1);
+		snprintf(top, sizeof(top), "%d", FD_LIMIT - 1);
+		{
+			struct timens_file_action fa = { .type = TIMENS_FA_DUP2, .src_fd = p[1],
+							 .fd = FD_LIMIT - 1 };
+			TIMENS_SPAWN_OPTS(o, .file_actions = &fa, .n_file_actions = 1);
+			pid_t pid;
+
+			r->top_err = timens_spawn(&pid, self_exe(), argv, NULL, &o) ? errno : 0;
+			close(p[1]);
+			if (!r->top_err) {
+				r->top_sampled = read(p[0], &s, sizeof(s)) == (ssize_t)sizeof(s);
+				wait_status(pid);
+			}
+			close(p[0]);
+		}
+		caller_state_get(&before);
+		if (!deny_syscalls(process_calls, 4, DENIED_CLONE))
+			_exit(2);
+		r->limit_set = 1;
+		for (i = 0; i < N_BAD_FDS; i++) {
+			char *targv[] = { "true", NULL };
+			TIMENS_SPAWN_OPTS(o, .file_actions = &bad_fds[i].fa, .n_file_actions = 1);
+
+			r->pid[i] = 12345;
+			r->err[i] = timens_spawn(&r->pid[i], "/bin/true", targv, NULL, &o) ? errno : 0;
+		}
+		caller_state_same(&before, r->state, sizeof(r->state));
+		_exit(0);
+	}
+	st = wait_status(child);
+	if (!tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 && r->limit_set,
+		    "fd bounds: the child set RLIMIT_NOFILE %d and its filter (status %#x)",
+		    FD_LIMIT, st))
+		return;
+	tap_ok(r->top_err == 0 && r->top_sampled,
+	       "fd bounds: DUP2 onto RLIMIT_NOFILE - 1 works (%s)",
+	       r->top_err ? strerror(r->top_err) : "ok");
+	for (i = 0; i < N_BAD_FDS; i++)
+		tap_ok(r->err[i] == EBADF && r->pid[i] == 12345,
+		       "fd bounds: %s: EBADF before any process exists (%s%s)", bad_fds[i].what,
+		       r->err[i] ? strerror(r->err[i]) : "success",
+		       r->err[i] == DENIED_CLONE ? ": it tried to create one" : "");
+	tap_ok(!r->state[0], "fd bounds: the caller is unchanged (%s)",
+	       r->state[0] ? r->state : "ok");
+}
+
+/*
+ * src_fd is unused by CLOSE and OPEN: whatever it holds, the actions
+ * work (the program writes its sample through a DUP2 onto fd 100).
+ */
+static void unused_src_fd(void)
+{
+	static const int garbage[] = { INT_MAX, INT_MIN, -1, 1 << 30 };
+	char *argv[] = { (char *)self_exe(), "--sample-clocks", "100", NULL };
+	struct timens_file_action fa[3];
+	struct clock_sample s;
+	size_t i;
+	int p[2];
+
+	for (i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+		pid_t pid = 0;
+		int r, st;
+
+		if (pipe2(p, O_CLOEXEC))
+			tap_bail("pipe2");
+		fa[0] = (struct timens_file_action){ .type = TIMENS_FA_OPEN, .fd = 0,
+						     .src_fd = garbage[i], .path = "/dev/null",
+						     .oflag = O_RDONLY };
+		fa[1] = (struct timens_file_action){ .type = TIMENS_FA_CLOSE, .fd = 2,
+						     .src_fd = garbage[i] };
+		fa[2] = (struct timens_file_action){ .type = TIMENS_FA_DUP2, .src_fd = p[1],
+						     .fd = 100 };
+		{
+			TIMENS_SPAWN_OPTS(o, .file_actions = fa, .n_file_actions = 3);
+
+			r = timens_spawn(&pid, self_exe(), argv, NULL, &o);
+		}
+		close(p[1]);
+		st = r == 0 ? wait_status(pid) : -1;
+		tap_ok(r == 0 && read(p[0], &s, sizeof(s)) == (ssize_t)sizeof(s) &&
+		       WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		       "OPEN and CLOSE with %d in their unused src_fd work (%s)", garbage[i],
+		       r ? strerror(errno) : "ok");
+		close(p[0]);
+	}
+}
+
+/*
+ * TIMENS_SPAWN_SETSID: the program leads a session of its own; when
+ * setsid() fails the call fails with its errno.  Linux's setsid() has
+ * only EPERM, which a fresh child cannot get (it leads no process
+ * group), so the failure comes from a seccomp filter, as a sandbox
+ * would make it: ENOSYS.
+ */
+static void with_setsid(void)
+{
+	static const int setsid_call[] = { SYS_setsid };
+	char *argv[] = { "sh", "-c", "test \"$(cut -d' ' -f6 /proc/$$/stat)\" = $$", NULL };
+	struct { int err; pid_t pid; int left; char state[64]; } *r = shared_alloc(sizeof(*r));
+	pid_t pid = 0, child;
+	int st;
+
+	{
+		TIMENS_SPAWN_OPTS(o, .flags = TIMENS_SPAWN_SETSID);
+
+		tap_ok(timens_spawn(&pid, "/bin/sh", argv, NULL, &o) == 0 &&
+		       (st = wait_status(pid), WIFEXITED(st) && WEXITSTATUS(st) == 0),
+		       "TIMENS_SPAWN_SETSID: the program leads its own session");
+	}
+	child = fork();
+	if (child < 0)
+		tap_bail("fork: %s", strerror(errno));
+	if (child == 0) {
+		struct caller_state before;
+		TIMENS_SPAWN_OPTS(o, .flags = TIMENS_SPAWN_SETSID);
+
+		caller_state_get(&before);
+		if (!deny_syscalls(setsid_call, 1, ENOSYS))
+			_exit(2);
+		r->pid = 12345;
+		r->err = timens_spawn(&r->pid, "/bin/sh", argv, NULL, &o) ? errno : 0;
+		caller_state_same(&before, r->state, sizeof(r->state));
+		_exit(0);
+	}
+	st = wait_status(child);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 && r->err == ENOSYS && r->pid == 12345,
+	       "setsid() failing with ENOSYS: the call fails with ENOSYS, no pid (%s)",
+	       r->err ? strerror(r->err) : "success");
+	tap_ok(WIFEXITED(st) && !r->state[0], "... and the caller is unchanged (%s)",
+	       r->state[0] ? r->state : "ok");
+}
+
 static void with_pidfd(void)
 {
 	struct timens_offset off = { 5 * NSEC_PER_SEC, 5 * NSEC_PER_SEC };
@@ -235,6 +475,9 @@ int spawn_cases(int argc, char **argv, enum timens_path expect)
 	file_actions();
 	with_pidfd();
 	failures();
+	fd_bounds();
+	unused_src_fd();
+	with_setsid();
 	unprivileged();
 	return tap_done();
 }
