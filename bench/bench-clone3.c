@@ -1,18 +1,36 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Row 1: timens_clone3() with offsets against plain clone3, child
- * _exit()s at once, parent waits.  Single-threaded on the library's own
- * choice of path (inplace here) and on each forced emulated path, then
- * with one idle thread alive, which makes the library take the
- * helper-thread path.  The "+ clock read" rows read CLOCK_MONOTONIC
- * after each wait, as most real callers do now and then: the inplace
- * path's setns() back makes the kernel unmap our vDSO data pages, and
- * that read maps them again, a cost the bare rows do not see.
+ * _exit()s at once, parent waits.  Three blocks, each with its own
+ * baseline: a single-threaded caller, a caller with one idle thread, and
+ * eight threads calling at once (time per child over all of them).
+ *
+ * Each block has limit rows: the least user space can do for a design,
+ * written out with no checks at all, so that "how far from what is
+ * possible" is a ratio in the same run.
+ *
+ *   minimal inplace  unshare, write the offsets, clone3, setns() back
+ *                    (the namespace fd opened once): the inplace path's
+ *                    floor, single-threaded callers only (EUSERS else).
+ *   minimal child    clone3, whose child unshares, writes, enters
+ *                    time_for_children and stores one word in shared
+ *                    memory; the parent spins on it: the child path's
+ *                    floor, for any caller.
+ *   kernel floor     clone3(CLONE_NEWTIME) (6.3+), which copies the
+ *                    offsets of our time_for_children: no user-space work.
+ *
+ * The "+ clock read" rows read CLOCK_MONOTONIC after each wait, as most
+ * callers do now and then: a setns() makes the kernel unmap the caller's
+ * vDSO data pages, and that read maps them again, which the bare rows do
+ * not see.
  *
  *   bench-clone3 [--quick] [--rounds N] [--iters N] [--csv FILE]
  */
+#include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -20,16 +38,10 @@
 #include "internal.h"
 #include "bench.h"
 
-/*
- * RAW_NEWTIME is the kernel's own clone3(CLONE_NEWTIME) (6.3+), which
- * copies the offsets of our time_for_children (zero): no user-space work
- * at all, so it is the floor for any way of making a child in a new time
- * namespace, the native timens_offset included.
- */
-enum mode { PLAIN, TIMENS, RAW_NEWTIME };
+enum mode { PLAIN, TIMENS, RAW_NEWTIME, MIN_INPLACE, MIN_CHILD };
 
 struct row {
-	int threads;		/* 1, or 2 with an idle thread alive */
+	int threads;		/* 1; 2 with an idle thread; 8 calling at once */
 	enum mode mode;
 	enum timens_path force;	/* NONE: the library's choice */
 	bool clock;		/* read CLOCK_MONOTONIC after each wait */
@@ -38,41 +50,167 @@ struct row {
 };
 
 static const struct timens_offset off = { 86400LL * 1000000000, 86400LL * 1000000000 };
+static const char off_text[] = "monotonic 86400 0\nboottime 86400 0\n";
 
-/* Microseconds per clone + wait over ITERS children; *PATH: how. */
-static double run(const struct row *r, int iters, const char **path)
+/* Per calling thread: what the limit rows need, made once. */
+struct limit_state {
+	int own_ns;			/* minimal inplace: our time namespace */
+	char offsets_path[64];		/* /proc/TID/timens_offsets */
+	volatile uint32_t *word;	/* minimal child: MAP_SHARED */
+};
+
+static void limit_init(struct limit_state *l)
+{
+	l->own_ns = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
+	snprintf(l->offsets_path, sizeof(l->offsets_path), "/proc/%ld/timens_offsets",
+		 (long)syscall(SYS_gettid));
+	l->word = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (l->own_ns < 0 || l->word == MAP_FAILED)
+		die("bench-clone3", "limit set-up: %s", strerror(errno));
+}
+
+static void limit_fini(struct limit_state *l)
+{
+	close(l->own_ns);
+	munmap((void *)l->word, 4096);
+}
+
+static void write_offsets(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, off_text, sizeof(off_text) - 1) < 0)
+		die("bench-clone3", "%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* One child made and waited for the way MODE makes it. */
+static void one(const struct row *r, struct limit_state *l)
 {
 	struct timens_clone_args a = { .exit_signal = SIGCHLD };
+	long pid;
+	int i;
+
+	switch (r->mode) {
+	case TIMENS:
+		a.flags = CLONE_NEWTIME;
+		a.timens_offset = (uint64_t)(uintptr_t)&off;
+		pid = timens_clone3(&a, sizeof(a));
+		break;
+	case RAW_NEWTIME:
+		a.flags = CLONE_NEWTIME;
+		pid = syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2);
+		break;
+	case MIN_INPLACE:
+		if (unshare(CLONE_NEWTIME))
+			die("bench-clone3", "unshare: %s", strerror(errno));
+		write_offsets(l->offsets_path);
+		pid = syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2);
+		if (pid != 0 && setns(l->own_ns, CLONE_NEWTIME))
+			die("bench-clone3", "setns: %s", strerror(errno));
+		break;
+	case MIN_CHILD:
+		*l->word = 0;
+		pid = syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2);
+		if (pid == 0) {
+			int fd;
+
+			if (syscall(SYS_unshare, CLONE_NEWTIME))
+				_exit(1);
+			write_offsets("/proc/self/timens_offsets");
+			fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || setns(fd, CLONE_NEWTIME))
+				_exit(1);
+			close(fd);
+			__atomic_store_n(l->word, 1, __ATOMIC_RELEASE);
+			_exit(0);
+		}
+		for (i = 0; pid > 0 && !__atomic_load_n(l->word, __ATOMIC_ACQUIRE); i++) {
+			if (i < 64)
+				__builtin_ia32_pause();
+			else
+				sched_yield();
+		}
+		break;
+	default:
+		pid = syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2);
+		break;
+	}
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		die("bench-clone3", "clone: %s", strerror(errno));
+	if (waitpid((pid_t)pid, NULL, __WALL) != pid)
+		die("bench-clone3", "waitpid: %s", strerror(errno));
+	if (r->clock) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	}
+}
+
+struct worker {
+	pthread_t t;
+	const struct row *r;
+	int iters;
+	pthread_barrier_t *start;
+	const char *path;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct limit_state l;
+	int i;
+
+	limit_init(&l);
+	pthread_barrier_wait(w->start);
+	for (i = 0; i < w->iters; i++)
+		one(w->r, &l);
+	w->path = timens_path_name(timens_last_path());
+	limit_fini(&l);
+	return NULL;
+}
+
+#define CALLERS 8
+
+/* Microseconds per clone + wait; *PATH: how the library went. */
+static double run(const struct row *r, int iters, const char **path)
+{
+	struct worker w[CALLERS];
+	pthread_barrier_t start;
+	struct limit_state l;
 	double t0;
 	int i;
 
-	if (r->mode == TIMENS) {
-		a.flags = CLONE_NEWTIME;
-		a.timens_offset = (uint64_t)(uintptr_t)&off;
-	} else if (r->mode == RAW_NEWTIME) {
-		a.flags = CLONE_NEWTIME;
-	}
 	timens__force_path(r->force);
-	t0 = now_us();
-	for (i = 0; i < iters; i++) {
-		long pid = r->mode != TIMENS ? syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2)
-					     : timens_clone3(&a, sizeof(a));
-
-		if (pid == 0)
-			_exit(0);
-		if (pid < 0)
-			die("bench-clone3", "clone: %s", strerror(errno));
-		if (waitpid((pid_t)pid, NULL, 0) != pid)
-			die("bench-clone3", "waitpid: %s", strerror(errno));
-		if (r->clock) {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-		}
+	if (r->threads < CALLERS) {
+		limit_init(&l);
+		t0 = now_us();
+		for (i = 0; i < iters; i++)
+			one(r, &l);
+		t0 = (now_us() - t0) / iters;
+		limit_fini(&l);
+		if (r->mode == TIMENS)
+			*path = timens_path_name(timens_last_path());
+		return t0;
 	}
+	pthread_barrier_init(&start, NULL, CALLERS + 1);
+	for (i = 0; i < CALLERS; i++) {
+		w[i] = (struct worker){ .r = r, .iters = iters, .start = &start };
+		errno = pthread_create(&w[i].t, NULL, worker_main, &w[i]);
+		if (errno)
+			die("bench-clone3", "pthread_create: %s", strerror(errno));
+	}
+	pthread_barrier_wait(&start);
+	t0 = now_us();
+	for (i = 0; i < CALLERS; i++)
+		pthread_join(w[i].t, NULL);
+	t0 = (now_us() - t0) / (iters * CALLERS);
+	pthread_barrier_destroy(&start);
 	if (r->mode == TIMENS)
-		*path = timens_path_name(timens_last_path());
-	return (now_us() - t0) / iters;
+		*path = w[0].path;
+	return t0;
 }
 
 static void *idle(void *arg)
@@ -89,20 +227,32 @@ static void *idle(void *arg)
 int main(int argc, char **argv)
 {
 	static const struct row all[] = {
-		{ 1, PLAIN, TIMENS_PATH_NONE, false, 0, "clone3 + wait", "" },
-		{ 1, TIMENS, TIMENS_PATH_NONE, false, 0, "timens_clone3 +1d + wait", "<=1.10" },
-		{ 1, TIMENS, TIMENS_PATH_INPLACE, false, 0, "timens_clone3 +1d (inplace forced)", "" },
-		{ 1, TIMENS, TIMENS_PATH_HELPER_THREAD, false, 0,
-		  "timens_clone3 +1d (helper forced)", "" },
-		{ 1, RAW_NEWTIME, TIMENS_PATH_NONE, false, 0, "clone3(CLONE_NEWTIME) + wait (floor)",
+		/* 0 */ { 1, PLAIN, TIMENS_PATH_NONE, false, 0, "clone3 + wait", "" },
+		{ 1, TIMENS, TIMENS_PATH_NONE, false, 0, "timens_clone3 +1d + wait", "" },
+		{ 1, TIMENS, TIMENS_PATH_INPLACE, false, 0, "timens_clone3 (inplace forced)", "" },
+		{ 1, TIMENS, TIMENS_PATH_CHILD, false, 0, "timens_clone3 (child forced)", "" },
+		{ 1, TIMENS, TIMENS_PATH_HELPER_THREAD, false, 0, "timens_clone3 (helper forced)", "" },
+		/* 5 */ { 1, MIN_INPLACE, TIMENS_PATH_NONE, false, 0, "minimal inplace (limit)", "" },
+		{ 1, MIN_CHILD, TIMENS_PATH_NONE, false, 0, "minimal child (limit)", "" },
+		{ 1, RAW_NEWTIME, TIMENS_PATH_NONE, false, 0, "clone3(CLONE_NEWTIME) (kernel floor)",
 		  "" },
-		{ 1, PLAIN, TIMENS_PATH_NONE, true, 5, "clone3 + wait + clock read", "" },
-		{ 1, TIMENS, TIMENS_PATH_NONE, true, 5, "timens_clone3 +1d + wait + clock read", "" },
-		{ 1, TIMENS, TIMENS_PATH_HELPER_THREAD, true, 5,
-		  "timens_clone3 (helper forced) + clock read", "" },
-		{ 2, PLAIN, TIMENS_PATH_NONE, false, 8, "clone3 + wait; 2 threads", "" },
-		{ 2, TIMENS, TIMENS_PATH_NONE, false, 8, "timens_clone3 +1d + wait; 2 threads",
-		  "<=1.10" },
+		/* 8 */ { 1, PLAIN, TIMENS_PATH_NONE, true, 8, "clone3 + wait + clock read", "" },
+		{ 1, TIMENS, TIMENS_PATH_NONE, true, 8, "timens_clone3 + clock read", "" },
+		{ 1, TIMENS, TIMENS_PATH_CHILD, true, 8, "timens_clone3 (child forced) + clock read",
+		  "" },
+		{ 1, MIN_INPLACE, TIMENS_PATH_NONE, true, 8, "minimal inplace + clock read (limit)", "" },
+		{ 1, MIN_CHILD, TIMENS_PATH_NONE, true, 8, "minimal child + clock read (limit)", "" },
+		/* 13 */ { 2, PLAIN, TIMENS_PATH_NONE, false, 13, "clone3 + wait; 2 threads", "" },
+		{ 2, TIMENS, TIMENS_PATH_NONE, false, 13, "timens_clone3; 2 threads", "<=1.30" },
+		{ 2, MIN_CHILD, TIMENS_PATH_NONE, false, 13, "minimal child; 2 threads (limit)", "" },
+		{ 2, TIMENS, TIMENS_PATH_HELPER_THREAD, false, 13,
+		  "timens_clone3 (helper forced); 2 threads", "" },
+		/* 17 */ { CALLERS, PLAIN, TIMENS_PATH_NONE, false, 17,
+		  "clone3 + wait; 8 threads calling", "" },
+		{ CALLERS, TIMENS, TIMENS_PATH_NONE, false, 17, "timens_clone3; 8 threads calling",
+		  "<=1.30" },
+		{ CALLERS, MIN_CHILD, TIMENS_PATH_NONE, false, 17,
+		  "minimal child; 8 threads calling (limit)", "" },
 	};
 	enum { N = sizeof(all) / sizeof(all[0]) };
 	struct row rows[N];
@@ -130,15 +280,20 @@ int main(int argc, char **argv)
 		rows[n] = all[i];
 		rows[n].base = index[all[i].base];
 		s[n].name = all[i].name;
-		s[n].path = all[i].mode == TIMENS ? "?" : "kernel";
+		s[n].path = all[i].mode == TIMENS ? "?" : "-";
 		s[n].unit = "us/child";
 		s[n].base = rows[n].base;
 		s[n].target = all[i].target;
 		n++;
 	}
+	/* Interleaved: each round measures every row of a block once. */
 	for (r = 0; r < o.rounds; r++)
 		for (i = 0; i < n; i++)
 			if (rows[i].threads == 1)
+				s[i].v[r] = run(&rows[i], iters, &s[i].path);
+	for (r = 0; r < o.rounds; r++)
+		for (i = 0; i < n; i++)
+			if (rows[i].threads == CALLERS)
 				s[i].v[r] = run(&rows[i], iters, &s[i].path);
 	if (pipe(pipefd))
 		die(argv[0], "pipe: %s", strerror(errno));

@@ -13,9 +13,9 @@
  * caller's return address and callee-saved registers in the plan and
  * moves to the area's stack for the rest of the C work
  * (timens__clone_setup, timens__clone_finish), so that the library
- * writes no page of the caller's after a fork (each such write is a
- * copy-on-write fault).  The child gets what it needs to come back to
- * the caller in registers, loaded just before the clone3:
+ * writes no page of the caller's after a fork (docs/design.md,
+ * "Copy-on-write").  The child gets what it needs to come back to the
+ * caller in registers, loaded just before the clone3:
  *
  *   r8  return address        r9  stack pointer (0: the kernel's)
  *   r10 caller's signal mask  rdx fd to close first, or -1

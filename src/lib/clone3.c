@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * timens_clone3(): validation, then one of the paths below.  The entry
- * point itself is in clone3-x86_64.S; see there for why.
+ * timens_clone3(): validation, then one of the paths below (docs/design.md
+ * has the table, and why each is taken).  The entry point itself is in
+ * clone3-x86_64.S; see there for why.
  *
  *   native   the kernel takes timens_offset: the call goes straight to it.
  *   kernel   no offsets asked (timens_offset 0, or a size without the
@@ -9,21 +10,22 @@
  *   inplace  a single-threaded caller allowed to setns() into its own
  *            time namespace: unshare(CLONE_NEWTIME), write the offsets,
  *            clone3 (the child enters the new namespace as it starts),
- *            setns() back.  The cheapest emulation.
- *   helper   anyone else: a vfork-style helper sharing our memory does
- *            the unshare and the write and makes the child; our own
- *            namespaces are never touched.  A thread of ours, or, when a
- *            new user namespace must own the time namespace, a process.
+ *            setns() back.
+ *   child    anyone else: a plain clone3, whose child makes its own
+ *            namespace and enters it before it returns to the caller's
+ *            code, and reports to us first.
+ *   helper   where the child path cannot serve (CLONE_PARENT, a caller
+ *            outside the initial time namespace): a vfork-style helper
+ *            thread, or process for CLONE_NEWUSER, makes the namespace
+ *            and the child.
  *
  * For the whole of an emulated call every signal is blocked, so no
  * handler can fork while our time_for_children is not our own; the child
  * gets the caller's mask back before it returns.
  *
  * An emulated call keeps its state, and runs its C code, in the calling
- * thread's clone area (see struct clone_area): after a fork, each page
- * of ours that we write is a copy-on-write fault, which on a virtual
- * machine costs as much as a dozen system calls, and the area is the
- * one place fork() leaves writable.
+ * thread's clone area (struct clone_area), so that it writes no page a
+ * fork has just made copy-on-write (docs/design.md, "Copy-on-write").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -96,9 +98,9 @@ _Static_assert(sizeof(struct timens_clone_args) == TIMENS_CLONE_ARGS_SIZE_VER3, 
  *
  *   [guard page][stack, growing down ...........][struct clone_area]
  *
- * MADV_WIPEONFORK: fork() copies none of it (a child that looks finds
- * zeroes, so tid 0), hence write-protects none of it in the parent.  The
- * stack is the C stack of the call's setup and finish and the helper's.
+ * MADV_WIPEONFORK (a forked child that looks finds zeroes, so tid 0; see
+ * docs/design.md).  The stack is the C stack of the call's setup and
+ * finish and the helper's.
  */
 #define AREA_SIZE (64 * 1024)
 

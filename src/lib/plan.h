@@ -4,13 +4,10 @@
  * assembly entry in clone3-x86_64.S.  The offsets below are the
  * assembly's view of the struct; clone3.c checks them at compile time.
  *
- * The plan lives in the calling thread's clone area (clone3.c): a
- * mapping marked MADV_WIPEONFORK that also holds the stack the call's C
- * code runs on.  fork() copies no page of it, so it leaves none of it
- * write-protected: after a fork the parent writes the plan and that
- * stack without a copy-on-write fault.  The child has only zeroes there
- * and reads nothing of it: what it needs to return to the caller travels
- * in registers across the clone3 system call (LOAD_CHILD_STATE).
+ * The plan lives in the calling thread's clone area (clone3.c), which a
+ * forked child sees as zeroes: the child reads nothing of it, what it
+ * needs travels in registers (LOAD_CHILD_STATE; docs/design.md,
+ * "Copy-on-write" and "The assembly entry").
  */
 #ifndef TIMENS_PLAN_H
 #define TIMENS_PLAN_H
