@@ -269,6 +269,44 @@ static void run_denied_readv(int err, const char *mode)
 	munmap(pages, 8192);
 }
 
+/*
+ * From inside a time namespace, with a second thread (the child path,
+ * which cannot read the host's clocks there): offsets the kernel refuses
+ * are still ERANGE, found and reported by the child, which is reaped;
+ * good ones still work.  The caller's exit status says: 0 all well,
+ * 1 the bad call's errno was not ERANGE, 2 something was left behind or
+ * the good call failed.
+ */
+static int nested_range(void)
+{
+	struct timens_offset ahead = { 86400 * SEC, 86400 * SEC };
+	struct timens_clone_args a = {
+		.flags = CLONE_NEWTIME, .exit_signal = SIGCHLD, .timens_offset = to_u64(&ahead),
+	};
+	pid_t pid = timens_clone3(&a, sizeof(a));
+
+	if (pid == 0) {
+		int64_t boot = raw_clock_ns(CLOCK_BOOTTIME);
+		struct timens_offset before_boot = { 0, -(boot + 1000 * SEC) };
+		struct timens_offset good = { 5 * SEC, 5 * SEC };
+		struct idle_thread idle;
+		struct caller_state st;
+		int err;
+
+		idle_thread_start(&idle);
+		caller_state_get(&st);
+		a.timens_offset = to_u64(&before_boot);
+		err = lib_clone3_errno(&a, 96);
+		if (err != ERANGE)
+			_exit(1);
+		a.timens_offset = to_u64(&good);
+		if (!state_same(&st) || lib_clone3_errno(&a, 96) != 0 || !state_same(&st))
+			_exit(2);
+		_exit(0);
+	}
+	return pid < 0 ? -1 : wait_status(pid);
+}
+
 /* In a child that drops privileges, so that the test process keeps them. */
 static int errno_as(bool nobody, uint64_t flags)
 {
@@ -330,6 +368,11 @@ int main(int argc, char **argv)
 	got = errno_as(false, 0);
 	tap_ok(got == EPERM, "root without CAP_SYS_TIME: EPERM (got %s)",
 	       got > 0 ? strerror(got) : "child failed");
+
+	got = nested_range();
+	tap_ok(got >= 0 && WIFEXITED(got) && WEXITSTATUS(got) == 0,
+	       "in a time namespace, 2 threads: ERANGE from the child, nothing left; good offsets work (%#x)",
+	       got);
 
 	idle_thread_start(&idle);
 	run_table("2 threads");

@@ -14,8 +14,8 @@
  *   child    anyone else: a plain clone3, whose child makes its own
  *            namespace and enters it before it returns to the caller's
  *            code, and reports to us first.
- *   helper   where the child path cannot serve (CLONE_PARENT, a caller
- *            outside the initial time namespace): a vfork-style helper
+ *   helper   where the child path cannot serve (CLONE_PARENT, whose
+ *            failed child we could not reap): a vfork-style helper
  *            thread, or process for CLONE_NEWUSER, makes the namespace
  *            and the child.
  *
@@ -407,7 +407,8 @@ static bool offset_in_range(clockid_t clock, int64_t off)
  * namespace limit reached, no memory): 0 yes, 1 not this path (nothing
  * changed), -errno the call's error (EPERM, ERANGE, EMFILE; nothing
  * made).  The range check needs the host's clocks, which only a caller in
- * the initial time namespace reads directly.
+ * the initial time namespace reads directly; for any other the child
+ * finds an ERANGE and reports it.
  */
 static int child_path_check(const struct clone_plan *p, uint64_t flags)
 {
@@ -425,16 +426,17 @@ static int child_path_check(const struct clone_plan *p, uint64_t flags)
 		return -errno;
 	r = fstat(fd, &st);
 	close(fd);
-	if (r || st.st_ino != TIME_NS_INIT_INO)
-		return 1;
+	if (r)
+		return -errno;
 	/* A new user namespace's child has every capability in it. */
 	if (!(flags & CLONE_NEWUSER) &&
 	    (raw_syscall(SYS_capget, &hdr, caps) < 0 ||
 	     !(caps[0].effective & (1u << CAP_SYS_ADMIN_BIT)) ||
 	     !(caps[0].effective & (1u << CAP_SYS_TIME_BIT))))
 		return -EPERM;
-	if (!offset_in_range(CLOCK_MONOTONIC, p->offset.monotonic_offset_ns) ||
-	    !offset_in_range(CLOCK_BOOTTIME, p->offset.boottime_offset_ns))
+	if (st.st_ino == TIME_NS_INIT_INO &&
+	    (!offset_in_range(CLOCK_MONOTONIC, p->offset.monotonic_offset_ns) ||
+	     !offset_in_range(CLOCK_BOOTTIME, p->offset.boottime_offset_ns)))
 		return -ERANGE;
 	return 0;
 }
