@@ -307,8 +307,8 @@ deb:
 	@ls $(DEB_DIR)/*.deb
 
 check-deb: deb
-	lintian --fail-on error,warning --info $(DEB_DIR)/*.changes
-	test/pkg/debs.sh $(DEB_DIR)
+	lintian --fail-on error,warning --display-info $(DEB_DIR)/*.changes
+	prove -v test/pkg/debs.sh :: $(abspath $(DEB_DIR))
 .PHONY: deb check-deb
 
 # ---- Fuzzing: libFuzzer targets in fuzz/ (clang) ------------------------
