@@ -363,7 +363,7 @@ $(VG_BIN): $(CLI_SRCS) $(LIB_SRCS) $(LIB_ASM) include/timens.h $(wildcard src/li
 .PHONY: valgrind valgrind-build
 valgrind-build: $(VG_BIN)
 valgrind: valgrind-build
-	prove -v test/valgrind.sh
+	TIMENS_VG_BUILD=$(abspath $(VG_BUILD)) prove -v test/valgrind.sh
 clean: valgrind-clean
 valgrind-clean:
 	rm -rf $(VG_BUILD)
