@@ -214,6 +214,8 @@ $(BUILD)/test/%: test/%.c $(TEST_LIBOBJS) $(LIB_SO)
 	$(call COMPILE,$(TEST_CFLAGS)) $(LDFLAGS) -o $@ $< $(TEST_LIBOBJS) $(TEST_LDLIBS) $(LDFLAGS_SAN)
 
 tests: $(TEST_PROGS) cli
+# Kept: make would delete them as intermediates of the pattern rule above.
+.SECONDARY: $(TEST_LIBOBJS)
 
 # Each test program speaks TAP; prove runs them.  TIMENS_TEST_STRICT=1
 # (set by CI) turns a skip for lack of privilege or kernel support into a
