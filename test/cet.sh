@@ -60,27 +60,34 @@ fi
 marked "$scratch/bare.so"
 ok $? "libtimens.so's objects linked without the C library's start files: marked ($(readelf -n "$scratch/bare.so" | sed -n 's/.*x86 feature: //p'))"
 
-# A static program of ours: examples/uptime100d.c with libtimens.a.
+# A static program of ours: examples/uptime100d.c with libtimens.a (in a
+# SANITIZE=1 build the objects need the sanitizers' shared runtime, so
+# the program is linked with it, as the tool is there).
 link "$scratch/ref" -static "$scratch/ref.o" >/dev/null
 ref_static=0; marked "$scratch/ref" && ref_static=1
-[ $ref_static = 1 ] || diag "no static program can be marked here; unmarked: $(why "$scratch/ref") ..."
+link "$scratch/ref.dyn" "$scratch/ref.o" >/dev/null
+ref_dyn=0; marked "$scratch/ref.dyn" && ref_dyn=1
+if nm "$build/libtimens.a" 2>/dev/null | grep -q ' U __asan_'; then
+	how="-fsanitize=address,undefined" what="sanitizer build: a program" can=$ref_dyn
+else
+	how=-static what="a static program" can=$ref_static
+fi
+[ $can = 1 ] || diag "no such program can be marked here; unmarked: $(why "$scratch/ref") ..."
 "$cc" -fcf-protection -I"$top/include" -c -o "$scratch/ex.o" "$top/examples/uptime100d.c"
-ours=$(link "$scratch/ex" -static "$scratch/ex.o" "$build/libtimens.a" -pthread)
+ours=$(link "$scratch/ex" $how "$scratch/ex.o" "$build/libtimens.a" -pthread)
 rc=$?
-if [ $ref_static = 1 ]; then
+if [ $can = 1 ]; then
 	marked "$scratch/ex"
-	ok $? "a static program with libtimens.a is marked"
+	ok $? "$what with libtimens.a is marked"
 else
 	[ $rc = 0 ] && [ -z "$ours" ]
-	ok $? "a static program with libtimens.a: the linker finds none of ours unmarked (${ours:-none})"
+	ok $? "$what with libtimens.a: the linker finds none of ours unmarked (${ours:-none})"
 fi
 
 # The tool as built: static by default, dynamic under SANITIZE=1 or
 # STATIC_TOOL=0.
 if readelf -l "$T" | grep -q INTERP; then
-	kind=dynamic
-	link "$scratch/ref.dyn" "$scratch/ref.o" >/dev/null
-	marked "$scratch/ref.dyn" && can=1 || can=0
+	kind=dynamic can=$ref_dyn
 else
 	kind=static can=$ref_static
 fi
