@@ -194,7 +194,10 @@ $(BUILD)/cli/%.o: src/cli/%.c
 # sanitizers need the dynamic runtime, so SANITIZE=1 links dynamically
 # (with the static libtimens, as the default tool has it).  STATIC_TOOL=0
 # links libtimens.so; in the build tree `make check` finds it through
-# LD_LIBRARY_PATH (no rpath: the installed tool must not carry one).
+# LD_LIBRARY_PATH (no rpath: the installed tool must not carry one), which
+# the loader ignores for test/privilege.sh's setuid copies: that test
+# fails there, and test/pkg/debs.sh checks the installed dynamic tool's
+# refusal instead.
 ifeq ($(STATIC_TOOL),0)
 $(CLI_BIN): $(CLI_OBJS) $(LIB_SO)
 	$(CC) $(CFLAGS) $(CF_PROTECTION) $(LDFLAGS) -o $@ $(CLI_OBJS) -L$(BUILD) -ltimens \

@@ -27,7 +27,7 @@ installed() { dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $pkgs 2>/dev/n
 cleanup_pkgs() { apt purge $pkgs; }
 trap 'cleanup_pkgs; cleanup' EXIT
 
-plan 17
+plan 18
 # Directories that exist before: purge must leave those, and only those.
 for f in $debs; do dpkg-deb -c "$f"; done |
 	awk '$1 ~ /^d/ { sub("^\\./", "/", $6); sub("/$", "", $6); print $6 }' | sort -u >"$scratch/dirs"
@@ -48,6 +48,13 @@ ok $? "timens is /usr/bin/timens on PATH"
 lib=$(ldd /usr/bin/timens | sed -n 's/^[[:space:]]*libtimens.so.0 => \([^ ]*\) .*/\1/p')
 [ -n "$lib" ] && [ "$(readlink -f "$lib")" = "$(readlink -f "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libtimens.so.0")" ]
 ok $? "it is linked against the packaged libtimens.so.0 (${lib:-not at all})"
+# The dynamic tool refuses to run setuid as the static one does (the
+# loader runs first, and finds the packaged library without help).
+cp /usr/bin/timens "$scratch/timens-suid" && chmod 4755 "$scratch/timens-suid"
+$NOBODY "$scratch/timens-suid" show >/dev/null 2>"$scratch/err"
+rc=$?
+[ $rc = 125 ] && grep -q "refusing to run setuid" "$scratch/err"
+ok $? "a setuid copy of it run by nobody: exit 125 ($rc: $(head -1 "$scratch/err"))"
 user_build ex
 user_run_example ex
 ex_static=$(pkg-config --static --cflags --libs libtimens)
