@@ -306,7 +306,8 @@ clean:
 DEB_DIR := $(BUILD)/deb
 deb:
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
-	tar -cf - --exclude=./.git --exclude='./build*' . | tar -xf - -C $(DEB_DIR)/src
+	tar -cf - --exclude=./.git --exclude='./build*' \
+		$(if $(filter /%,$(BUILD)),,--exclude='./$(BUILD)') . | tar -xf - -C $(DEB_DIR)/src
 	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
 	rm -rf $(DEB_DIR)/src
 	@ls $(DEB_DIR)/*.deb
@@ -324,7 +325,9 @@ check-deb: deb
 # the fuzzer's instrumentation.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_BUILD   ?= $(BUILD)-fuzz
+# Beside BUILD; the sanitizer build shares the plain one's (build-fuzz):
+# it is instrumented its own way whatever SANITIZE says.
+FUZZ_BUILD   ?= $(patsubst %-san,%,$(BUILD))-fuzz
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SRCS    := $(wildcard fuzz/*.c)
@@ -357,7 +360,7 @@ clean: fuzz-clean
 # libc; this is the same code linked against the shared libc, plain
 # (valgrind and ASan do not mix).  test/valgrind.sh runs the cases;
 # `make valgrind` runs just that script.
-VG_BUILD ?= $(BUILD)-vg
+VG_BUILD ?= $(patsubst %-san,%,$(BUILD))-vg
 VG_BIN   := $(VG_BUILD)/timens
 
 $(VG_BIN): $(CLI_SRCS) $(LIB_SRCS) $(LIB_ASM) include/timens.h $(wildcard src/lib/*.h src/cli/*.h)
