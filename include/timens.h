@@ -171,7 +171,7 @@ struct timens_spawn_opts {
 };
 
 #define TIMENS_SPAWN_OPTS(name, ...)					\
-	struct timens_spawn_opts name = ({				\
+	struct timens_spawn_opts name = __extension__ ({		\
 		__builtin_memset(&name, 0, sizeof(struct timens_spawn_opts)); \
 		(struct timens_spawn_opts) {				\
 			.sz = sizeof(struct timens_spawn_opts),		\
