@@ -1,23 +1,53 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # libtimens and the timens tool.  `make`, `make check`, `make install`.
 
-VERSION    := 0.1.0
+# The version lives in include/timens.h; the library's file name, the
+# .pc file and the tool take it from there.
+VERSION := $(shell sed -n 's/^\#define TIMENS_VERSION_\(MAJOR\|MINOR\|PATCH\) *//p' \
+	include/timens.h | paste -sd.)
 SOVERSION  := 0
 
-PREFIX     ?= /usr/local
-BINDIR     ?= $(PREFIX)/bin
-LIBDIR     ?= $(PREFIX)/lib
-INCLUDEDIR ?= $(PREFIX)/include
-MANDIR     ?= $(PREFIX)/share/man
+# Where `make install` puts things.  The upper-case names are the ones
+# liburing and libbpf users pass (PREFIX, LIBDIR, ...); the GNU names
+# (prefix, libdir, ...) are the defaults of the upper-case ones, so either
+# spelling works, from the command line or the environment, and the
+# upper-case one wins if both are given.  DESTDIR stages the whole tree
+# elsewhere (for a package) without changing what the installed files say.
+prefix       ?= /usr/local
+PREFIX       ?= $(prefix)
+exec_prefix  ?= $(PREFIX)
+bindir       ?= $(exec_prefix)/bin
+libdir       ?= $(exec_prefix)/lib
+includedir   ?= $(PREFIX)/include
+datarootdir  ?= $(PREFIX)/share
+mandir       ?= $(datarootdir)/man
+BINDIR       ?= $(bindir)
+LIBDIR       ?= $(libdir)
+INCLUDEDIR   ?= $(includedir)
+DATADIR      ?= $(datarootdir)
+MANDIR       ?= $(mandir)
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
-DESTDIR    ?=
+BASHCOMPDIR  ?= $(DATADIR)/bash-completion/completions
+DESTDIR      ?=
 
 CC         ?= cc
+# CFLAGS, CPPFLAGS and LDFLAGS are the builder's (a distribution passes its
+# hardening flags there: dpkg-buildflags); they reach every object, the
+# assembly included, and every link.  The project's own flags come first,
+# so the builder's can override them (-O, -g).
 CFLAGS     ?= -O2 -g
+CPPFLAGS   ?=
+LDFLAGS    ?=
 # SANITIZE=1 builds everything with ASan and UBSan, in its own folder.
 SANITIZE   ?=
 # WERROR=1 (CI) turns every warning into an error.
 WERROR     ?=
+# STATIC_TOOL=1 (the default) links the timens tool statically, for speed
+# (BENCHMARKS.md, row 3: the dynamic loader costs a short-lived tool about
+# as much as running /bin/true).  STATIC_TOOL=0 links it against
+# libtimens.so and the shared libc, as a distribution wants it (the Debian
+# package does: debian/rules says why).
+STATIC_TOOL ?= 1
 
 ifeq ($(SANITIZE),1)
 BUILD      ?= build-san
@@ -27,6 +57,17 @@ else
 BUILD      ?= build
 SANFLAGS   :=
 endif
+
+# x86 control-flow protection (IBT, shadow stack) wherever the compiler
+# has it: the objects are then marked in their GNU property notes, the .S
+# by hand (see its end), and the linker marks libtimens.so and programs
+# only if every object is.  An old gcc or another compiler without it
+# builds without.
+CF_PROTECTION := $(shell $(CC) -fcf-protection -Werror -E -x c /dev/null \
+	>/dev/null 2>&1 && echo -fcf-protection)
+
+# Every object's header dependencies, written as it is compiled.
+DEPFLAGS = -MMD -MP -MF $@.d -MT $@
 
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wundef -Wpointer-arith -Wvla \
@@ -38,9 +79,12 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARNINGS) $(SANFLAGS)
+# What every object is compiled with, before the builder's flags.
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARNINGS) $(SANFLAGS) $(CF_PROTECTION)
 LIB_CFLAGS  := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Isrc/lib
+ASM_FLAGS   := -fPIC -Isrc/lib $(CF_PROTECTION)
 LDFLAGS_SAN := $(SANFLAGS)
+COMPILE      = $(CC) $(1) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS)
 
 LIB_SRCS := $(wildcard src/lib/*.c)
 LIB_ASM  := $(wildcard src/lib/*.S)
@@ -73,17 +117,26 @@ MAN1 := $(wildcard man/*.1)
 .PHONY: all lib cli tests check test-static install uninstall clean bench kernel-check deps
 
 # Debian packages the build and the tests use; `make deps` installs the
-# missing ones (as root, or through sudo).
+# missing ones (as root, or through sudo).  `make deps-pkg` installs what
+# building and testing the Debian packages needs on top (make check-deb).
 DEPS := gcc make perl util-linux python3 pkg-config procps
+DEPS_PKG := dpkg-dev debhelper fakeroot lintian man-db bash-completion
 
-deps:
-	@missing=$$(for p in $(DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		echo "installing:" $$missing; \
 		$$sudo apt-get update -qq && \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(DEPS))
+deps-pkg: deps
+	$(call apt_install,$(DEPS_PKG))
+.PHONY: deps-pkg
 .DEFAULT_GOAL := all
 
 all: lib cli
@@ -92,19 +145,19 @@ lib: $(LIB_SO) $(LIB_A) $(BUILD)/libtimens.pc
 
 cli: $(if $(CLI_SRCS),$(CLI_BIN))
 
-$(BUILD)/lib/%.o: src/lib/%.c include/timens.h $(wildcard src/lib/*.h)
+$(BUILD)/lib/%.o: src/lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c -o $@ $<
+	$(call COMPILE,$(LIB_CFLAGS)) -c -o $@ $<
 
 $(BUILD)/lib/%.o: src/lib/%.S
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+	$(call COMPILE,$(ASM_FLAGS)) -c -o $@ $<
 
 # -z nodelete: threads that called timens_clone3 free their clone area
 # with a pthread key destructor in the library, at their exit, which may
 # come after a dlclose().
 $(BUILD)/$(LIB_REAL): $(LIB_OBJS) $(LIB_MAP)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIB_SONAME) \
+	$(CC) $(CFLAGS) $(CF_PROTECTION) $(LDFLAGS) -shared -Wl,-soname,$(LIB_SONAME) \
 		-Wl,--version-script,$(LIB_MAP) -Wl,-z,noexecstack -Wl,-z,nodelete \
 		-o $@ $(LIB_OBJS) $(LDFLAGS_SAN) -pthread
 
@@ -116,32 +169,56 @@ $(LIB_A): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/libtimens.pc: libtimens.pc.in Makefile
+# The .pc file says where the files will be once installed, so it is
+# written for the directories of this make run, whatever an earlier build
+# wrote (the FORCE and the compare keep it from being rewritten, and the
+# things that depend on it rebuilt, when nothing changed).  libdir and
+# includedir are written relative to ${prefix} when they are under it, so
+# that pkg-config --define-prefix and sysroots relocate them.
+pc_rel = $(if $(filter $(PREFIX)/%,$(1)),$${prefix}$(patsubst $(PREFIX)%,%,$(1)),$(1))
+$(BUILD)/libtimens.pc: libtimens.pc.in FORCE
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(call pc_rel,$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$(call pc_rel,$(INCLUDEDIR))|' -e 's|@VERSION@|$(VERSION)|' \
+	    $< > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; echo "  GEN $@ (prefix $(PREFIX))"; fi
+.PHONY: FORCE
+FORCE:
 
-$(BUILD)/cli/%.o: src/cli/%.c include/timens.h $(wildcard src/cli/*.h)
+$(BUILD)/cli/%.o: src/cli/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE_CFLAGS) -Isrc/cli -DTIMENS_VERSION='"$(VERSION)"' -c -o $@ $<
+	$(call COMPILE,$(BASE_CFLAGS) -Isrc/cli -DTIMENS_VERSION='"$(VERSION)"') -c -o $@ $<
 
-# The tool is one static executable: nothing to find at start-up (the
-# dynamic loader alone costs about as much as running /bin/true, see
-# BENCHMARKS.md), and it can be copied into a container as it is.  The
-# sanitizers need the dynamic runtime, so SANITIZE=1 links dynamically.
-CLI_STATIC := $(if $(SANITIZE),,-static)
+# The tool: static by default (STATIC_TOOL, above): nothing to find at
+# start-up, and it can be copied into a container as it is.  The
+# sanitizers need the dynamic runtime, so SANITIZE=1 links dynamically
+# (with the static libtimens, as the default tool has it).  STATIC_TOOL=0
+# links libtimens.so; in the build tree `make check` finds it through
+# LD_LIBRARY_PATH (no rpath: the installed tool must not carry one), which
+# the loader ignores for test/privilege.sh's setuid copies: that test
+# fails there, and test/pkg/debs.sh checks the installed dynamic tool's
+# refusal instead.
+ifeq ($(STATIC_TOOL),0)
+$(CLI_BIN): $(CLI_OBJS) $(LIB_SO)
+	$(CC) $(CFLAGS) $(CF_PROTECTION) $(LDFLAGS) -o $@ $(CLI_OBJS) -L$(BUILD) -ltimens \
+		$(LDFLAGS_SAN) -pthread
+else
 $(CLI_BIN): $(CLI_OBJS) $(LIB_A)
-	$(CC) $(CFLAGS) $(CLI_STATIC) -o $@ $(CLI_OBJS) $(LIB_A) $(LDFLAGS_SAN) -pthread
+	$(CC) $(CFLAGS) $(CF_PROTECTION) $(LDFLAGS) $(if $(SANITIZE),,-static) -o $@ \
+		$(CLI_OBJS) $(LIB_A) $(LDFLAGS_SAN) -pthread
+endif
 
-$(BUILD)/test/lib/%.o: test/lib/%.c $(wildcard test/lib/*.h) include/timens.h
+$(BUILD)/test/lib/%.o: test/lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+	$(call COMPILE,$(TEST_CFLAGS)) -c -o $@ $<
 
-$(BUILD)/test/%: test/%.c $(TEST_LIBOBJS) $(LIB_SO) $(wildcard test/lib/*.h)
+$(BUILD)/test/%: test/%.c $(TEST_LIBOBJS) $(LIB_SO)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBOBJS) $(TEST_LDLIBS) $(LDFLAGS_SAN)
+	$(call COMPILE,$(TEST_CFLAGS)) $(LDFLAGS) -o $@ $< $(TEST_LIBOBJS) $(TEST_LDLIBS) $(LDFLAGS_SAN)
 
 tests: $(TEST_PROGS) cli
+# Kept: make would delete them as intermediates of the pattern rule above.
+.SECONDARY: $(TEST_LIBOBJS)
 
 # Each test program speaks TAP; prove runs them.  TIMENS_TEST_STRICT=1
 # (set by CI) turns a skip for lack of privilege or kernel support into a
@@ -150,63 +227,94 @@ tests: $(TEST_PROGS) cli
 TEST_SCRIPTS := $(wildcard test/*.sh)
 
 check: tests
-	TIMENS_BUILD=$(CURDIR)/$(BUILD) prove -f --exec '' $(TEST_PROGS) $(TEST_SCRIPTS)
+	TIMENS_BUILD=$(abspath $(BUILD)) TIMENS_FUZZ_BUILD=$(abspath $(FUZZ_BUILD)) \
+	TIMENS_VG_BUILD=$(abspath $(VG_BUILD)) \
+	$(if $(filter 0,$(STATIC_TOOL)),LD_LIBRARY_PATH=$(abspath $(BUILD))) \
+	prove -f --exec '' $(TEST_PROGS) $(TEST_SCRIPTS)
 
 # Static test programs for the kernel harness's guests (kernel/), every
 # test and bench-clone3.
-STATIC := build/test-static
+STATIC := $(BUILD)/test-static
 STATIC_EXCLUDE :=
 STATIC_BENCH := bench/bench-clone3.c
 test-static:
 	@mkdir -p $(STATIC)/lib
 	@for f in $(LIB_SRCS) $(LIB_ASM); do \
 		o=$(STATIC)/lib/$$(basename $$f).o; \
-		$(CC) $(CFLAGS) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib -c -o $$o $$f || exit 1; \
+		$(CC) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(CF_PROTECTION) \
+			$(CPPFLAGS) $(CFLAGS) -c -o $$o $$f || exit 1; \
 	done
 	@rm -f $(STATIC)/LIST $(STATIC)/BENCH
 	@for t in $(TEST_SRCS) $(STATIC_BENCH); do \
 		n=$$(basename $$t .c); \
 		case $$n in $(subst %,*,$(STATIC_EXCLUDE))) continue;; esac; \
-		$(CC) $(CFLAGS) $(TEST_CFLAGS) -Isrc/lib -Ibench -static -o $(STATIC)/$$n $$t \
-			$(TEST_LIB) $(STATIC)/lib/*.o -pthread || exit 1; \
+		$(CC) $(TEST_CFLAGS) -Isrc/lib -Ibench $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
+			-static -o $(STATIC)/$$n $$t $(TEST_LIB) $(STATIC)/lib/*.o -pthread || exit 1; \
 		case $$t in bench/*) echo $$n >> $(STATIC)/BENCH;; \
 		            *) echo $$n >> $(STATIC)/LIST;; esac; \
 	done
 
 $(BUILD)/bench/%: bench/%.c $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(BASE_CFLAGS) -Isrc/lib -o $@ $< $(LIB_A) -pthread $(LDFLAGS_SAN)
+	$(call COMPILE,$(BASE_CFLAGS) -Isrc/lib) $(LDFLAGS) -o $@ $< $(LIB_A) -pthread $(LDFLAGS_SAN)
 
 bench: $(BENCH_PROGS) cli
 	@if [ -x bench/run ]; then bench/run $(BUILD); else \
 		for b in $(BENCH_PROGS); do $$b || exit 1; done; fi
 
+# The guests run $(BUILD)/test-static, which the harness makes.
 kernel-check:
-	$(MAKE) -C kernel check
+	TIMENS_TEST_STATIC=$(abspath $(STATIC)) $(MAKE) -C kernel check
+
+# ---- install, uninstall ----------------------------------------------
+# What `make install` puts where, one list, which uninstall removes
+# again: nothing else (no wildcard), so files of another version or
+# another package beside them stay.
+INST_HEADER := $(DESTDIR)$(INCLUDEDIR)/timens.h
+INST_LIBS   := $(addprefix $(DESTDIR)$(LIBDIR)/,$(LIB_REAL) $(LIB_SONAME) libtimens.so libtimens.a)
+INST_PC     := $(DESTDIR)$(PKGCONFIGDIR)/libtimens.pc
+INST_MAN3   := $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3)))
+INST_MAN1   := $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
+INST_TOOL   := $(if $(CLI_SRCS),$(DESTDIR)$(BINDIR)/timens $(DESTDIR)$(BASHCOMPDIR)/timens)
 
 install: all
-	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) \
-		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man1
-	install -m 644 include/timens.h $(DESTDIR)$(INCLUDEDIR)/timens.h
-	install -m 755 $(BUILD)/$(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(LIB_REAL)
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 include/timens.h $(INST_HEADER)
+	install -m 644 $(BUILD)/$(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(LIB_REAL)
 	ln -sf $(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(DESTDIR)$(LIBDIR)/libtimens.so
 	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libtimens.a
-	install -m 644 $(BUILD)/libtimens.pc $(DESTDIR)$(PKGCONFIGDIR)/libtimens.pc
-	$(if $(MAN3),install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
-	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
-	$(if $(CLI_SRCS),install -d $(DESTDIR)$(BINDIR) && install -m 755 $(CLI_BIN) $(DESTDIR)$(BINDIR)/timens)
-	install -D -m 644 completion/timens.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/timens
+	install -m 644 $(BUILD)/libtimens.pc $(INST_PC)
+	$(if $(MAN3),install -d $(DESTDIR)$(MANDIR)/man3 && install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
+	$(if $(MAN1),install -d $(DESTDIR)$(MANDIR)/man1 && install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(CLI_SRCS),install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR))
+	$(if $(CLI_SRCS),install -m 755 $(CLI_BIN) $(DESTDIR)$(BINDIR)/timens)
+	$(if $(CLI_SRCS),install -m 644 completion/timens.bash $(DESTDIR)$(BASHCOMPDIR)/timens)
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/timens.h $(DESTDIR)$(LIBDIR)/libtimens.* \
-	      $(DESTDIR)$(PKGCONFIGDIR)/libtimens.pc $(DESTDIR)$(BINDIR)/timens \
-	      $(DESTDIR)$(PREFIX)/share/bash-completion/completions/timens
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3))) \
-	      $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
+	rm -f $(INST_HEADER) $(INST_LIBS) $(INST_PC) $(INST_MAN3) $(INST_MAN1) $(INST_TOOL)
 
 clean:
-	rm -rf build build-san
+	rm -rf $(BUILD) build build-san
+
+# ---- Debian packages: `make deb`, `make check-deb` ----------------------
+# dpkg-buildpackage in a copy of the tree (it cleans the tree it builds
+# in and writes its results next to it), so the packages land in
+# $(BUILD)/deb/ and the checkout is left alone.  check-deb then runs
+# lintian on them and test/pkg/debs.sh, which installs them (root).
+DEB_DIR := $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	tar -cf - --exclude=./.git --exclude='./build*' \
+		$(if $(filter /%,$(BUILD)),,--exclude='./$(BUILD)') . | tar -xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_DIR)/src
+	@ls $(DEB_DIR)/*.deb
+
+check-deb: deb
+	lintian --fail-on error,warning --display-info $(DEB_DIR)/*.changes
+	prove -v test/pkg/debs.sh :: $(abspath $(DEB_DIR))
+.PHONY: deb check-deb
 
 # ---- Fuzzing: libFuzzer targets in fuzz/ (clang) ------------------------
 # `make fuzz` runs each target for FUZZ_SECONDS (default 30) from its seed
@@ -216,7 +324,9 @@ clean:
 # the fuzzer's instrumentation.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_BUILD   := build-fuzz
+# Beside BUILD; the sanitizer build shares the plain one's (build-fuzz):
+# it is instrumented its own way whatever SANITIZE says.
+FUZZ_BUILD   ?= $(patsubst %-san,%,$(BUILD))-fuzz
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SRCS    := $(wildcard fuzz/*.c)
@@ -249,7 +359,7 @@ clean: fuzz-clean
 # libc; this is the same code linked against the shared libc, plain
 # (valgrind and ASan do not mix).  test/valgrind.sh runs the cases;
 # `make valgrind` runs just that script.
-VG_BUILD := build-vg
+VG_BUILD ?= $(patsubst %-san,%,$(BUILD))-vg
 VG_BIN   := $(VG_BUILD)/timens
 
 $(VG_BIN): $(CLI_SRCS) $(LIB_SRCS) $(LIB_ASM) include/timens.h $(wildcard src/lib/*.h src/cli/*.h)
@@ -260,7 +370,11 @@ $(VG_BIN): $(CLI_SRCS) $(LIB_SRCS) $(LIB_ASM) include/timens.h $(wildcard src/li
 .PHONY: valgrind valgrind-build
 valgrind-build: $(VG_BIN)
 valgrind: valgrind-build
-	prove -v test/valgrind.sh
+	TIMENS_VG_BUILD=$(abspath $(VG_BUILD)) prove -v test/valgrind.sh
 clean: valgrind-clean
 valgrind-clean:
 	rm -rf $(VG_BUILD)
+
+# The header dependencies each compile wrote ($(DEPFLAGS)).
+-include $(wildcard $(LIB_OBJS:=.d) $(CLI_OBJS:=.d) $(TEST_LIBOBJS:=.d) \
+	$(TEST_PROGS:=.d) $(BENCH_PROGS:=.d))

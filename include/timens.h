@@ -25,9 +25,20 @@
 extern "C" {
 #endif
 
+/* The version of this header; the Makefile and the .pc file read it here. */
 #define TIMENS_VERSION_MAJOR 0
-#define TIMENS_VERSION_MINOR 1
+#define TIMENS_VERSION_MINOR 2
 #define TIMENS_VERSION_PATCH 0
+
+/*
+ * The version of the library running, "MAJOR.MINOR.PATCH" (since 0.2):
+ * the shared library may be newer than the header a program was built
+ * with.  See timens_version(3).
+ *
+ * Which structs below may grow, and why the others are fixed for the life
+ * of the SONAME: docs/design.md, "The ABI".
+ */
+const char *timens_version(void);
 
 /* Flags the system headers may lack (values are the kernel's uapi). */
 #ifndef CLONE_NEWTIME
@@ -125,6 +136,7 @@ enum timens_file_action_type {
 };
 
 /*
+ * Fixed (an array element: the library steps through it by its size).
  * Every fd an action names is 0 <= fd < the caller's soft RLIMIT_NOFILE,
  * as for posix_spawn_file_actions_add*(): anything else, up to INT_MAX,
  * is EBADF before any process exists.  See timens_spawn(3).
@@ -146,10 +158,12 @@ struct timens_file_action {
 #define TIMENS_SPAWN_SETSIGDEF	  (1u << 5) /* signals in *sigdefault to SIG_DFL */
 
 /*
- * Options carry their own size first: declare them with
- * TIMENS_SPAWN_OPTS(name, .field = value, ...).  A caller built against
- * a newer header may pass a larger struct; the library refuses unknown
- * non-zero trailing bytes with E2BIG.
+ * Options carry their own size first, and may grow at the end: declare
+ * them with TIMENS_SPAWN_OPTS(name, .field = value, ...), which zeroes
+ * the whole struct first, so that no byte the library reads is left over
+ * from the stack.  A caller built against a newer header may pass a
+ * larger struct; the library refuses unknown non-zero trailing bytes with
+ * E2BIG.  Fields are added so that the struct has no padding.
  */
 struct timens_spawn_opts {
 	size_t sz;
@@ -163,10 +177,13 @@ struct timens_spawn_opts {
 };
 
 #define TIMENS_SPAWN_OPTS(name, ...)					\
-	struct timens_spawn_opts name = {				\
-		.sz = sizeof(struct timens_spawn_opts),			\
-		__VA_ARGS__						\
-	}
+	struct timens_spawn_opts name = __extension__ ({		\
+		__builtin_memset(&name, 0, sizeof(struct timens_spawn_opts)); \
+		(struct timens_spawn_opts) {				\
+			.sz = sizeof(struct timens_spawn_opts),		\
+			__VA_ARGS__					\
+		};							\
+	})
 
 /*
  * Start PATH with ARGV and ENVP (NULL: the caller's environ) in a new time
@@ -193,6 +210,7 @@ struct timens_ns_id {
 	uint64_t ino;
 };
 
+/* Fixed (filled in by the library; see docs/design.md, "The ABI"). */
 struct timens_info {
 	struct timens_ns_id ns;			/* /proc/PID/ns/time */
 	struct timens_ns_id ns_for_children;	/* /proc/PID/ns/time_for_children */
@@ -252,6 +270,7 @@ int timens_clocks_at_offset(const struct timens_offset *offset,
 
 #define TIMENS_BOOT_ID_LEN 36
 
+/* Fixed (filled in by the library; see docs/design.md, "The ABI"). */
 struct timens_saved_clocks {
 	struct timens_clocks clocks;	/* the namespace's clocks when saved */
 	int64_t realtime_ns;		/* CLOCK_REALTIME when saved */

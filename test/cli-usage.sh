@@ -28,7 +28,8 @@ for sub in run show list enter probe; do
 done
 ok $? "--help names every subcommand"
 v=$("$T" --version)
-is "$v" "timens 0.1.0" "--version"
+want=$(sed -n 's/^#define TIMENS_VERSION_\(MAJOR\|MINOR\|PATCH\) *//p' "$top/include/timens.h" | paste -sd.)
+is "$v" "timens $want" "--version: the version timens.h says"
 "$T" run --help | grep -q -- "--uptime"
 ok $? "run --help describes run's options"
 

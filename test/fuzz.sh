@@ -18,8 +18,10 @@ unavailable() {
 }
 
 command -v "${FUZZ_CC:-clang}" >/dev/null 2>&1 || unavailable "no clang"
-# The fuzz build is its own (instrumented) build, whatever SANITIZE says.
-if ! make -s -C "$top" fuzz-build SANITIZE= >"$work/build.log" 2>&1; then
+# The fuzz build is its own (instrumented) build, whatever SANITIZE says,
+# where make check says (BUILD-fuzz).
+fb=${TIMENS_FUZZ_BUILD:-$top/build-fuzz}
+if ! make -s -C "$top" fuzz-build SANITIZE= FUZZ_BUILD="$fb" >"$work/build.log" 2>&1; then
 	sed 's/^/# /' "$work/build.log" | tail -5
 	unavailable "clang cannot build -fsanitize=fuzzer targets (libclang-rt-*-dev missing?)"
 fi
@@ -30,7 +32,7 @@ n=0 failed=0
 for t in $targets; do
 	n=$((n + 1))
 	mkdir -p "$work/corpus-$t"
-	"$top/build-fuzz/$t" -max_total_time="$secs" -print_final_stats=1 \
+	"$fb/$t" -max_total_time="$secs" -print_final_stats=1 \
 		-artifact_prefix="$work/$t-" "$work/corpus-$t" "$top/fuzz/corpus/$t" \
 		>"$work/$t.log" 2>&1
 	rc=$?
@@ -43,7 +45,7 @@ for t in $targets; do
 		echo "not ok $n - $t: exit $rc"
 		grep -E 'ERROR|runtime error|SUMMARY|Test unit written' "$work/$t.log" | sed 's/^/# /' | head -10
 		# Keep the input that broke it where a developer will look.
-		cp "$work/$t-"* "$top/build-fuzz/" 2>/dev/null
+		cp "$work/$t-"* "$fb/" 2>/dev/null
 	fi
 done
 exit $((failed != 0))

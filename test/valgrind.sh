@@ -14,11 +14,12 @@
 require_root
 require_time_ns
 command -v valgrind >/dev/null 2>&1 || skip_all "valgrind not installed"
-if ! make -s -C "$top" valgrind-build SANITIZE= >"$scratch/build.log" 2>&1; then
+vb=${TIMENS_VG_BUILD:-$top/build-vg}
+if ! make -s -C "$top" valgrind-build SANITIZE= VG_BUILD="$vb" >"$scratch/build.log" 2>&1; then
 	sed 's/^/# /' "$scratch/build.log" | tail -5
 	skip_all "cannot build build-vg/timens"
 fi
-VT=$top/build-vg/timens
+VT=$vb/timens
 VG="valgrind -q --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
 command -v unshare >/dev/null 2>&1 || skip_all "no util-linux unshare for a namespace to inspect"
 

@@ -332,4 +332,25 @@ timens__clone3_run:
 	ud2
 	.size	timens__clone3_run, .-timens__clone3_run
 
+/*
+ * The GNU property note the compiler writes into C objects built with
+ * -fcf-protection (which defines __CET__: bit 0 IBT, bit 1 shadow stack),
+ * without which the linker drops the marking of libtimens.so and of every
+ * static program.  IBT holds: the one indirect entry, timens_clone3,
+ * starts with endbr64, and the jumps to the caller's return address land
+ * after a call to a returns_twice function, where the compiler puts one.
+ */
+#if defined(__CET__) && (__CET__ & 3)
+	.section .note.gnu.property, "a"
+	.p2align 3
+	.long	4			/* name size: "GNU" */
+	.long	16			/* descriptor size */
+	.long	5			/* NT_GNU_PROPERTY_TYPE_0 */
+	.asciz	"GNU"
+	.long	0xc0000002		/* GNU_PROPERTY_X86_FEATURE_1_AND */
+	.long	4			/* its data size */
+	.long	(__CET__ & 3)		/* IBT 1, SHSTK 2 */
+	.p2align 3
+#endif
+
 	.section .note.GNU-stack,"",@progbits
