@@ -235,7 +235,6 @@ check: tests
 # Static test programs for the kernel harness's guests (kernel/), every
 # test and bench-clone3.
 STATIC := $(BUILD)/test-static
-STATIC_EXCLUDE :=
 STATIC_BENCH := bench/bench-clone3.c
 test-static:
 	@mkdir -p $(STATIC)/lib
@@ -247,7 +246,6 @@ test-static:
 	@rm -f $(STATIC)/LIST $(STATIC)/BENCH
 	@for t in $(TEST_SRCS) $(STATIC_BENCH); do \
 		n=$$(basename $$t .c); \
-		case $$n in $(subst %,*,$(STATIC_EXCLUDE))) continue;; esac; \
 		$(CC) $(TEST_CFLAGS) -Isrc/lib -Ibench $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
 			-static -o $(STATIC)/$$n $$t $(TEST_LIB) $(STATIC)/lib/*.o -pthread || exit 1; \
 		case $$t in bench/*) echo $$n >> $(STATIC)/BENCH;; \

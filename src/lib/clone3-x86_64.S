@@ -67,6 +67,27 @@
 	movl	$SYS_clone3, %eax
 .endm
 
+/*
+ * Back to the caller at return address \ra, with rsp at the caller's
+ * stack pointer after the return: by a ret from the slot the caller's
+ * call filled, so that a shadow stack (CET) stays balanced.  The slot is
+ * written only when it no longer holds the address: after a fork every
+ * page we write is a copy-on-write fault, and only a child sharing our
+ * memory (CLONE_VM), or our own child code in its copy, changes it.
+ */
+.macro RETURN_TO ra, cfi=0
+	cmpq	\ra, -8(%rsp)
+	je	9f
+	movq	\ra, -8(%rsp)
+9:
+	subq	$8, %rsp
+.if \cfi
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset %rip, -8
+.endif
+	ret
+.endm
+
 	.text
 
 /* pid_t timens_clone3(struct timens_clone_args *args, size_t size) */
@@ -174,7 +195,7 @@ timens_clone3:
 	movl	$SYS_rt_sigprocmask, %eax
 	syscall
 	movq	%r8, %rax
-	jmp	*%r9
+	RETURN_TO %r9, 1
 
 .Lpassthrough:
 	/*
@@ -189,7 +210,12 @@ timens_clone3:
 	.cfi_register %rip, %r8
 	movl	$SYS_clone3, %eax
 	syscall
-	pushq	%r8
+	/* Only a CLONE_VM child can have changed the slot (see RETURN_TO). */
+	cmpq	%r8, -8(%rsp)
+	je	1f
+	movq	%r8, -8(%rsp)
+1:
+	subq	$8, %rsp
 	.cfi_adjust_cfa_offset 8
 	.cfi_offset %rip, -8
 	cmpq	$-4095, %rax
@@ -257,6 +283,17 @@ timens__clone_child:
 	syscall
 	addq	$8, %rsp
 	xorl	%eax, %eax
+	/*
+	 * On the caller's stack (a copy of it, or shared while the parent
+	 * sleeps in vfork): back with a ret, as the raw system call's
+	 * wrapper returns.  On a stack of its own, where the caller's frame
+	 * is not, the child goes to the return address as the raw system
+	 * call's child would find itself there, by a jump.
+	 */
+	testq	%r9, %r9
+	jz	4f
+	RETURN_TO %r8
+4:
 	jmp	*%r8
 	.size	timens__clone_child, .-timens__clone_child
 
