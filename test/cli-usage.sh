@@ -20,7 +20,7 @@ usage_error() {
 	ok $? "$what: exit 125 and one line ($rc: $first)"
 }
 
-plan 23
+plan 25
 "$T" --help >"$scratch/out" 2>&1
 ok $? "--help exits 0"
 for sub in run show list enter probe; do
@@ -44,6 +44,11 @@ usage_error "a bad offset" run -b 1x -- true
 usage_error "an offset with units out of order" run -b 5m1h -- true
 usage_error "an offset finer than a nanosecond" run -b 0.0000000001 -- true
 usage_error "an offset beyond 64-bit nanoseconds" run -b 107000w -- true
+# A count whose product with a week is just above 2^128 ns: a parser
+# that multiplies in 128 bits reads it as +0.23 s.
+usage_error "an offset that wraps 128 bits" run -b 1046973112184729705123790819478w -- true
+grep -q "out of range" "$scratch/err"
+ok $? "... and the message says out of range"
 usage_error "--boottime with --uptime" run -b 1 --uptime 2 -- true
 usage_error "--monotonic with --monotonic-value" run -m 1 --monotonic-value 2 -- true
 usage_error "a negative --uptime" run --uptime -5 -- true
