@@ -220,7 +220,7 @@ int timens_parse_offset(const char *text, int64_t *ns);
  */
 int timens_format_offset(int64_t ns, char *buf, size_t len);
 
-/* ---- Clock continuity: timens_continue(3) ---- */
+/* ---- Clock continuity: timens_read_clocks(3) ---- */
 
 /* CLOCK_MONOTONIC and CLOCK_BOOTTIME as seen inside a namespace. */
 struct timens_clocks {
@@ -238,7 +238,10 @@ int timens_read_clocks(pid_t pid, struct timens_clocks *clocks);
 int timens_offset_for_clocks(const struct timens_clocks *clocks,
 			     struct timens_offset *offset);
 
-/* The clocks, now, of a namespace with offsets OFFSET (it need not exist). */
+/*
+ * The clocks, now, of a namespace with offsets OFFSET (it need not exist).
+ * See timens_save_clocks(3).
+ */
 int timens_clocks_at_offset(const struct timens_offset *offset,
 			    struct timens_clocks *clocks);
 
