@@ -36,6 +36,13 @@ const struct timens_probe *timens__probe(void);
 void timens__set_last_path(enum timens_path path);
 
 /*
+ * The decimal digits of V at P (no sign, no NUL); returns their count,
+ * at most 20.  Async-signal-safe, no libc, no stack buffer: for the
+ * vfork-style children as much as for timens_format_offset().
+ */
+size_t timens__put_decimal(char *p, uint64_t v);
+
+/*
  * "monotonic S N\nboottime S N\n" for /proc/PID/timens_offsets, with
  * 0 <= N < 1e9 as the kernel wants it.  Async-signal-safe, no libc; BUF
  * must hold TIMENS_OFFSETS_RECORD_MAX bytes.  Returns the length.

@@ -206,21 +206,6 @@ invalid:
 	return -1;
 }
 
-/* Appends the decimal digits of V at P; returns the count. */
-static size_t put_u64(char *p, uint64_t v)
-{
-	char tmp[24];
-	size_t n = 0, len = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		p[len++] = tmp[--n];
-	return len;
-}
-
 static size_t put_str(char *p, const char *s)
 {
 	size_t n = strlen(s);
@@ -237,7 +222,7 @@ static size_t format_units(char *p, uint64_t mag)
 	for (i = 0; i < N_UNITS; i++) {
 		if (mag < units[i].ns)
 			continue;
-		len += put_u64(p + len, mag / units[i].ns);
+		len += timens__put_decimal(p + len, mag / units[i].ns);
 		len += put_str(p + len, units[i].name);
 		mag %= units[i].ns;
 	}
@@ -257,7 +242,7 @@ static size_t format_decimal(char *p, uint64_t mag)
 
 	if (!secs)
 		return len;
-	len += put_u64(p + len, secs / NSEC_PER_SEC);
+	len += timens__put_decimal(p + len, secs / NSEC_PER_SEC);
 	if (frac) {
 		p[len++] = '.';
 		for (i = 8; i >= 0; i--) {
