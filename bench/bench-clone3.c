@@ -37,7 +37,7 @@ struct row {
 	const char *name, *target;
 };
 
-static const struct timens_offset off = { 86400LL * 1000000000, 86400LL * 1000000000 };
+static const struct timens_offset off = { 86400 * NSEC_PER_SEC, 86400 * NSEC_PER_SEC };
 
 /* Microseconds per clone + wait over ITERS children; *PATH: how. */
 static double run(const struct row *r, int iters, const char **path)

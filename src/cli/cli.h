@@ -12,12 +12,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "timens.h"
+#include "../common/nsec.h"
 
 #define EXIT_TIMENS	125	/* timens itself failed, or a usage error */
 #define EXIT_CANNOT_RUN	126	/* COMMAND found but could not be executed */
 #define EXIT_NOT_FOUND	127	/* COMMAND not found */
-
-#define NSEC_PER_SEC	1000000000LL
 
 #define CLI_PRINTF(f, a) __attribute__((format(printf, f, a)))
 

@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "timens.h"
+#include "../common/nsec.h"
 
 #define TIMENS_EXPORT __attribute__((visibility("default")))
-#define NSEC_PER_SEC 1000000000LL
 
 /* Kernel version as major << 16 | minor << 8 | patch (patch capped). */
 #define KVER(a, b, c) (((a) << 16) | ((b) << 8) | ((c) > 255 ? 255 : (c)))
