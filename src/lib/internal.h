@@ -66,6 +66,15 @@ long timens__write_own_offsets(const struct timens_offset *off);
 long timens__proc_self_dir(char buf[TIMENS_PROC_DIR_MAX]);
 
 /*
+ * The errno for a /proc/PID entry (or its ns/time links) that gave
+ * ENOENT, as our own /proc entries tell: ESRCH if we have ns/time, so
+ * the task is gone (a zombie keeps its directory but has no namespace
+ * links); ENOSYS if this kernel has no time namespaces; ENOENT if /proc
+ * is not mounted.
+ */
+int timens__proc_missing_errno(void);
+
+/*
  * setns() back into the time namespace FD names, insisting through
  * transient errors (ENOMEM): for undoing an unshare(CLONE_NEWTIME).
  */

@@ -54,12 +54,7 @@ static int open_dir(const char *path)
 	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-/*
- * A missing file of a task we could open: either the task is gone (a
- * zombie has no namespaces left) or this kernel has no time namespaces.
- * Our own /proc entry tells which.
- */
-static int missing_errno(void)
+int timens__proc_missing_errno(void)
 {
 	if (access("/proc/thread-self/ns/time", F_OK) == 0)
 		return ESRCH;
@@ -102,7 +97,7 @@ static int open_task_dirs(pid_t pid, struct task_dirs *d)
 	d->ns_dir = d->off_dir = open_dir(path);
 	if (d->ns_dir < 0) {
 		if (errno == ENOENT)
-			errno = access("/proc/self", F_OK) == 0 ? ESRCH : ENOENT;
+			errno = timens__proc_missing_errno();
 		return -1;
 	}
 	return 0;
@@ -114,7 +109,7 @@ static int stat_ns(int dir, const char *name, struct timens_ns_id *id)
 
 	if (fstatat(dir, name, &st, 0) < 0) {
 		if (errno == ENOENT)
-			errno = missing_errno();
+			errno = timens__proc_missing_errno();
 		return -1;
 	}
 	id->dev = (uint64_t)st.st_dev;
@@ -137,7 +132,7 @@ static ssize_t read_file(int dir, const char *name, char *buf, size_t size)
 	fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			errno = missing_errno();
+			errno = timens__proc_missing_errno();
 		return -1;
 	}
 	for (;;) {
