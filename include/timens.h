@@ -198,6 +198,17 @@ struct timens_info {
 /* PID 0 means the calling process. */
 int timens_get_info(pid_t pid, struct timens_info *info);
 
+/*
+ * Calls FN for every process (thread-group leader) in /proc whose
+ * namespace links the caller may read, with the identities of its time
+ * namespace and time_for_children, until FN returns non-zero; returns
+ * that value, or 0 after the last process.  See timens_for_each_process(3).
+ */
+int timens_for_each_process(int (*fn)(pid_t pid, const struct timens_ns_id *ns,
+				      const struct timens_ns_id *ns_for_children,
+				      void *arg),
+			    void *arg);
+
 /* Move the calling process into PID's time namespace (setns). */
 int timens_enter(pid_t pid);
 
