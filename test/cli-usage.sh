@@ -20,17 +20,31 @@ usage_error() {
 	ok $? "$what: exit 125 and one line ($rc: $first)"
 }
 
-plan 25
+plan 28
 "$T" --help >"$scratch/out" 2>&1
 ok $? "--help exits 0"
-for sub in run show list enter probe; do
-	grep -q "timens $sub" "$scratch/out" || break
+unnamed=
+for sub in run save show list enter probe; do
+	grep -q "timens $sub" "$scratch/out" || unnamed="$unnamed $sub"
 done
-ok $? "--help names every subcommand"
+is "$unnamed" "" "--help names every subcommand"
 v=$("$T" --version)
 is "$v" "timens 0.1.0" "--version"
 "$T" run --help | grep -q -- "--uptime"
 ok $? "run --help describes run's options"
+without=
+for sub in show list probe; do
+	"$T" $sub --help | grep -q -- "-J, --json" || without="$without $sub"
+done
+is "$without" "" "show, list and probe --help show -J beside --json"
+"$T" list -J | "$PY" -c 'import json, sys; json.load(sys.stdin)'
+ok $? "list -J prints JSON"
+# Every option --help shows is in timens(1).
+missing=
+for o in $("$T" --help | grep -oE '(^|[ ,])--?[A-Za-z][-A-Za-z]*' | tr -d ' ,' | sort -u); do
+	grep -q -- "$(printf '%s' "$o" | sed 's/-/\\\\-/g')" "$top/man/timens.1" || missing="$missing $o"
+done
+is "$missing" "" "every option in --help is in timens(1)"
 
 usage_error "no subcommand"
 usage_error "unknown subcommand" frobnicate
