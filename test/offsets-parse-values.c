@@ -9,6 +9,10 @@
  * and with 1 to 20 fraction digits), combined units, and random strings
  * over the grammar's alphabet.  The edges also carry expectations of
  * their own, from plain uint64 division.
+ *
+ * With --read-stdin it prints, for each line of its input, the library's
+ * answer and the oracle's ("VALUE" or "EINVAL"/"ERANGE", tab between),
+ * for offsets-parse-python.sh to compare with a third reading.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -349,12 +353,41 @@ static void random_texts(void)
 	report(&t, true, "random texts over \"0-9.+-wdhmsun\"");
 }
 
+/* The answer for TEXT as a word: the value, or the errno's name. */
+static void print_answer(int err, int64_t ns)
+{
+	if (!err)
+		printf("%" PRId64, ns);
+	else
+		printf("%s", err == EINVAL ? "EINVAL" : err == ERANGE ? "ERANGE" : "other");
+}
+
+static int read_stdin(void)
+{
+	char line[4096];
+	int64_t ns;
+	int err;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		err = library(line, &ns);
+		print_answer(err, ns);
+		putchar('\t');
+		err = oracle_parse_offset(line, &ns);
+		print_answer(err, ns);
+		putchar('\n');
+	}
+	return ferror(stdin) || fflush(stdout) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int64_t got;
 	int err;
 
 	test_exec_hook(argc, argv);
+	if (argc == 2 && !strcmp(argv[1], "--read-stdin"))
+		return read_stdin();
 	/*
 	 * The report, 27 digit-count groups, 18 edge groups of 3 lines and
 	 * 8 exact limits, 9 wrap groups, combined, random.
