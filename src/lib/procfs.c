@@ -312,8 +312,9 @@ static pid_t pid_of_name(const char *s)
  * of every thread-group leader or, with THREADS, of every other thread,
  * reached as /proc/TID (only per-process directories have
  * timens_offsets), until VISIT returns non-zero, which is returned.
- * DIR is closed after VISIT.  Entries that vanish or that we may not
- * open are skipped.  -1 and errno if /proc cannot be read.
+ * DIR is closed after VISIT, and the errno VISIT left is kept with its
+ * value.  Entries that vanish or that we may not open are skipped.  -1
+ * and errno if /proc cannot be read.
  */
 static int walk_proc(bool threads, int (*visit)(int dir, pid_t id, void *arg), void *arg)
 {
@@ -335,6 +336,7 @@ static int walk_proc(bool threads, int (*visit)(int dir, pid_t id, void *arg), v
 			continue;	/* gone since readdir, or hidden from us */
 		if (!threads) {
 			r = visit(dir, pid, arg);
+			err = errno;
 			close(dir);
 			continue;
 		}
@@ -353,18 +355,18 @@ static int walk_proc(bool threads, int (*visit)(int dir, pid_t id, void *arg), v
 			if (dir < 0)
 				continue;
 			r = visit(dir, tid, arg);
+			err = errno;
 			close(dir);
 		}
 		closedir(tasks);
 	}
-	if (!r && errno)
+	/* VISIT's errno goes back with its value; else readdir's, if it failed. */
+	if (!r)
 		err = errno;
 	closedir(proc);
-	if (err) {
+	if (r || err)
 		errno = err;
-		return -1;
-	}
-	return r;
+	return r ? r : err ? -1 : 0;
 }
 
 struct ns_offsets_search {
