@@ -19,7 +19,7 @@
 #include "timens.h"
 #include "bench.h"
 
-static const struct timens_offset off = { 86400LL * 1000000000, 86400LL * 1000000000 };
+static const struct timens_offset off = { 86400 * NSEC_PER_SEC, 86400 * NSEC_PER_SEC };
 
 enum op { VDSO_MONO, VDSO_BOOT, SYS_MONO, NOPS };
 

@@ -49,7 +49,7 @@ struct row {
 	const char *name, *target;
 };
 
-static const struct timens_offset off = { 86400LL * 1000000000, 86400LL * 1000000000 };
+static const struct timens_offset off = { 86400 * NSEC_PER_SEC, 86400 * NSEC_PER_SEC };
 static const char off_text[] = "monotonic 86400 0\nboottime 86400 0\n";
 
 /* Per calling thread: what the limit rows need, made once. */

@@ -33,7 +33,7 @@
 #define MAXCHILDREN 2000
 #define SETTLE_US 250000
 
-static const struct timens_offset off = { 86400LL * 1000000000, 86400LL * 1000000000 };
+static const struct timens_offset off = { 86400 * NSEC_PER_SEC, 86400 * NSEC_PER_SEC };
 
 enum metric { CGROUP_KMEM, SLAB, STACK_PT, NMETRICS };
 

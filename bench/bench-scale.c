@@ -23,7 +23,7 @@
 
 #define MAXTHREADS 8
 
-static const struct timens_offset off = { 86400LL * 1000000000, 86400LL * 1000000000 };
+static const struct timens_offset off = { 86400 * NSEC_PER_SEC, 86400 * NSEC_PER_SEC };
 
 struct job {
 	pthread_barrier_t *start;

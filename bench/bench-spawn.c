@@ -31,7 +31,7 @@ static const char *const method_name[NMETHODS] = {
 	"fork + exec true",
 };
 
-static const struct timens_offset off = { 86400LL * 1000000000, 86400LL * 1000000000 };
+static const struct timens_offset off = { 86400 * NSEC_PER_SEC, 86400 * NSEC_PER_SEC };
 static char *const true_argv[] = { "/bin/true", NULL };
 extern char **environ;
 

@@ -71,13 +71,13 @@ _timens()
 		;;
 	show)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "-J --json --help" -- "$cur"))
 		else
 			_timens_pids "$cur"
 		fi
 		;;
 	list|probe)
-		COMPREPLY=($(compgen -W "--json --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "-J --json --help" -- "$cur"))
 		;;
 	save)
 		local words=0

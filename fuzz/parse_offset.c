@@ -2,7 +2,9 @@
 /*
  * libFuzzer target: timens_parse_offset() on any text, and the round
  * trip through timens_format_offset().  Whatever the input:
- *   - parsing either succeeds or fails with EINVAL or ERANGE;
+ *   - parsing gives what the arbitrary-precision oracle of the tests
+ *     (test/lib/offset-oracle.h) gives: the same value, or the same
+ *     errno (EINVAL or ERANGE) with the result untouched;
  *   - what parses formats into the buffer the header promises is enough,
  *     and parses back to the same value;
  *   - a buffer one byte too small is refused with ERANGE, not overrun;
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "timens.h"
+#include "../test/lib/offset-oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,17 +46,26 @@ static void round_trip(int64_t ns)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = malloc(size + 1);
-	int64_t ns;
+	int64_t ns = 42, want = 0;
+	int want_err;
 
 	if (!text)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
+	want_err = oracle_parse_offset(text, &want);
+	if (want_err == ENOMEM) {
+		free(text);
+		return 0;
+	}
 	errno = 0;
-	if (timens_parse_offset(text, &ns) == 0)
+	if (timens_parse_offset(text, &ns) == 0) {
+		if (want_err || ns != want)
+			abort();
 		round_trip(ns);
-	else if (errno != EINVAL && errno != ERANGE)
+	} else if (errno != want_err || ns != 42) {
 		abort();
+	}
 	free(text);
 	if (size >= sizeof(ns)) {
 		memcpy(&ns, data, sizeof(ns));

@@ -222,6 +222,17 @@ struct timens_info {
 /* PID 0 means the calling process. */
 int timens_get_info(pid_t pid, struct timens_info *info);
 
+/*
+ * Calls FN for every process (thread-group leader) in /proc whose
+ * namespace links the caller may read, with the identities of its time
+ * namespace and time_for_children, until FN returns non-zero; returns
+ * that value, or 0 after the last process.  See timens_for_each_process(3).
+ */
+int timens_for_each_process(int (*fn)(pid_t pid, const struct timens_ns_id *ns,
+				      const struct timens_ns_id *ns_for_children,
+				      void *arg),
+			    void *arg);
+
 /* Move the calling process into PID's time namespace (setns). */
 int timens_enter(pid_t pid);
 
@@ -244,7 +255,7 @@ int timens_parse_offset(const char *text, int64_t *ns);
  */
 int timens_format_offset(int64_t ns, char *buf, size_t len);
 
-/* ---- Clock continuity: timens_continue(3) ---- */
+/* ---- Clock continuity: timens_read_clocks(3) ---- */
 
 /* CLOCK_MONOTONIC and CLOCK_BOOTTIME as seen inside a namespace. */
 struct timens_clocks {
@@ -262,7 +273,10 @@ int timens_read_clocks(pid_t pid, struct timens_clocks *clocks);
 int timens_offset_for_clocks(const struct timens_clocks *clocks,
 			     struct timens_offset *offset);
 
-/* The clocks, now, of a namespace with offsets OFFSET (it need not exist). */
+/*
+ * The clocks, now, of a namespace with offsets OFFSET (it need not exist).
+ * See timens_save_clocks(3).
+ */
 int timens_clocks_at_offset(const struct timens_offset *offset,
 			    struct timens_clocks *clocks);
 

@@ -17,12 +17,13 @@ complete_words() {
 	' bash "$top" "$@"
 }
 
-plan 9
+plan 10
 is "$(complete_words timens "")" "--help --version enter list probe run save show " "subcommands"
 is "$(complete_words timens r)" "run " "a subcommand by its prefix"
 is "$(complete_words timens run --b)" "--boottime " "run's options"
 is "$(complete_words timens run -b 1d --map)" "--map-root-user " "run's options after one with a value"
 is "$(complete_words timens show --j)" "--json " "show's options"
+is "$(complete_words timens list -)" "--help --json -J " "list's options, -J too"
 complete_words timens show "$$" | grep -qw "$$"
 ok $? "show completes pids"
 complete_words timens run -b 1d -- ca | grep -qw cat

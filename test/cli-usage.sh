@@ -20,18 +20,32 @@ usage_error() {
 	ok $? "$what: exit 125 and one line ($rc: $first)"
 }
 
-plan 23
+plan 28
 "$T" --help >"$scratch/out" 2>&1
 ok $? "--help exits 0"
-for sub in run show list enter probe; do
-	grep -q "timens $sub" "$scratch/out" || break
+unnamed=
+for sub in run save show list enter probe; do
+	grep -q "timens $sub" "$scratch/out" || unnamed="$unnamed $sub"
 done
-ok $? "--help names every subcommand"
+is "$unnamed" "" "--help names every subcommand"
 v=$("$T" --version)
 want=$(sed -n 's/^#define TIMENS_VERSION_\(MAJOR\|MINOR\|PATCH\) *//p' "$top/include/timens.h" | paste -sd.)
 is "$v" "timens $want" "--version: the version timens.h says"
 "$T" run --help | grep -q -- "--uptime"
 ok $? "run --help describes run's options"
+without=
+for sub in show list probe; do
+	"$T" $sub --help | grep -q -- "-J, --json" || without="$without $sub"
+done
+is "$without" "" "show, list and probe --help show -J beside --json"
+"$T" list -J | "$PY" -c 'import json, sys; json.load(sys.stdin)'
+ok $? "list -J prints JSON"
+# Every option --help shows is in timens(1).
+missing=
+for o in $("$T" --help | grep -oE '(^|[ ,])--?[A-Za-z][-A-Za-z]*' | tr -d ' ,' | sort -u); do
+	grep -q -- "$(printf '%s' "$o" | sed 's/-/\\\\-/g')" "$top/man/timens.1" || missing="$missing $o"
+done
+is "$missing" "" "every option in --help is in timens(1)"
 
 usage_error "no subcommand"
 usage_error "unknown subcommand" frobnicate
@@ -45,6 +59,11 @@ usage_error "a bad offset" run -b 1x -- true
 usage_error "an offset with units out of order" run -b 5m1h -- true
 usage_error "an offset finer than a nanosecond" run -b 0.0000000001 -- true
 usage_error "an offset beyond 64-bit nanoseconds" run -b 107000w -- true
+# A count whose product with a week is just above 2^128 ns: a parser
+# that multiplies in 128 bits reads it as +0.23 s.
+usage_error "an offset that wraps 128 bits" run -b 1046973112184729705123790819478w -- true
+grep -q "out of range" "$scratch/err"
+ok $? "... and the message says out of range"
 usage_error "--boottime with --uptime" run -b 1 --uptime 2 -- true
 usage_error "--monotonic with --monotonic-value" run -m 1 --monotonic-value 2 -- true
 usage_error "a negative --uptime" run --uptime -5 -- true

@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 
 #include "child.h"
 
@@ -220,6 +223,68 @@ static void bad_files(void)
 	free(path);
 }
 
+/* Entries of DIR other than . and .. */
+static int dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		tap_bail("opendir %s", dir);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * A saved file is created as open(2) creates any output file, 0666 less
+ * the umask, both new and replacing one of another mode, and leaves no
+ * temporary file behind.  (The folder is ours and gets no default ACL,
+ * which would decide the mode instead of the umask.)
+ */
+static void save_modes(void)
+{
+	static const mode_t masks[] = { 022, 077, 002 };
+	struct timens_clocks c = { 5 * NSEC_PER_SEC, 6 * NSEC_PER_SEC };
+	char *path = tmp_file("mode");
+	mode_t old = umask(0);
+	struct stat st;
+	size_t i;
+	int k;
+
+	umask(old);
+	if (removexattr(tmp_dir, "system.posix_acl_default") < 0 && errno != ENODATA &&
+	    errno != ENOTSUP)
+		tap_bail("removexattr %s: %s", tmp_dir, strerror(errno));
+	for (i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+		mode_t want = 0666 & ~masks[i];
+
+		for (k = 0; k < 2; k++) {
+			/* k = 0: a new file; k = 1: replacing one of mode 0640. */
+			unlink(path);
+			if (k)
+				write_text(path, "x\n", 2);
+			if (k && chmod(path, 0640) < 0)
+				tap_bail("chmod %s", path);
+			umask(masks[i]);
+			errno = 0;
+			if (timens_save_clocks(path, &c) < 0 || stat(path, &st) < 0)
+				st.st_mode = 0;
+			umask(old);
+			tap_ok((st.st_mode & 07777) == want && dir_entries(tmp_dir) == 1,
+			       "umask %03o, %s: mode %04o (want %04o), no temporary file left (%d entries) %s",
+			       (unsigned int)masks[i], k ? "replacing a 0640 file" : "a new file",
+			       (unsigned int)(st.st_mode & 07777), (unsigned int)want,
+			       dir_entries(tmp_dir), errno ? strerror(errno) : "");
+		}
+	}
+	unlink(path);
+	free(path);
+}
+
 /* SIGKILL a saver at random moments: the file is always whole. */
 static void crash_during_save(void)
 {
@@ -296,6 +361,7 @@ int main(int argc, char **argv)
 	}
 	report(r, 200, "nested");
 	bad_files();
+	save_modes();
 	crash_during_save();
 	rmdir(tmp_dir);
 	return tap_done();

@@ -2,11 +2,15 @@
 /*
  * timens_parse_offset(): a table of texts users type, what each must
  * give (a value, EINVAL or ERANGE), and that nothing is written on error.
+ * The table also checks the arbitrary-precision oracle that
+ * offsets-parse-values and the fuzzer compare the library with: it must
+ * give every row's answer too.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "offset-oracle.h"
 #include "tap.h"
 
 #define S NSEC_PER_SEC
@@ -133,7 +137,7 @@ int main(int argc, char **argv)
 	size_t nbad = sizeof(bads) / sizeof(bads[0]);
 
 	test_exec_hook(argc, argv);
-	tap_plan((int)(ngood + nbad + 2));
+	tap_plan((int)(ngood + nbad + 3));
 
 	for (i = 0; i < ngood; i++) {
 		int64_t ns = 42;
@@ -155,6 +159,27 @@ int main(int argc, char **argv)
 		       "\"%s\" refused with %s, result untouched (got r=%d %s, %lld)",
 		       bads[i].text, strerror(bads[i].err), r, strerror(errno),
 		       (long long)ns);
+	}
+	{
+		unsigned int wrong = 0;
+
+		for (i = 0; i < ngood; i++) {
+			int64_t ns = 42;
+			int err = oracle_parse_offset(goods[i].text, &ns);
+
+			if ((err || ns != goods[i].ns) && wrong++ < 5)
+				tap_diag("oracle: \"%s\" gives %s %lld", goods[i].text,
+					 err ? strerror(err) : "ok", (long long)ns);
+		}
+		for (i = 0; i < nbad; i++) {
+			int64_t ns = 42;
+			int err = oracle_parse_offset(bads[i].text, &ns);
+
+			if ((err != bads[i].err || ns != 42) && wrong++ < 5)
+				tap_diag("oracle: \"%s\" gives %s %lld", bads[i].text,
+					 err ? strerror(err) : "ok", (long long)ns);
+		}
+		tap_ok(!wrong, "the oracle gives every row's answer (%u do not)", wrong);
 	}
 	{
 		int64_t ns = 0;

@@ -2,8 +2,12 @@
 /*
  * The timens tool: what its subcommands share.
  *
- * Exit statuses follow util-linux's unshare and nsenter, so that a
- * script cannot mistake our own failure for the command's.
+ * Exit statuses are those of env(1) and chroot(1), the convention of a
+ * command that runs another: 125 when the tool itself failed, 126 when
+ * COMMAND was found but could not be executed, 127 when it was not
+ * found, and otherwise COMMAND's own status.  (util-linux's unshare and
+ * nsenter exit 1 for their own failures, which a script cannot tell from
+ * the command's.)
  */
 #ifndef TIMENS_CLI_H
 #define TIMENS_CLI_H
@@ -12,12 +16,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "timens.h"
+#include "../common/nsec.h"
 
 #define EXIT_TIMENS	125	/* timens itself failed, or a usage error */
 #define EXIT_CANNOT_RUN	126	/* COMMAND found but could not be executed */
 #define EXIT_NOT_FOUND	127	/* COMMAND not found */
-
-#define NSEC_PER_SEC	1000000000LL
 
 #define CLI_PRINTF(f, a) __attribute__((format(printf, f, a)))
 

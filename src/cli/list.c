@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * timens list [--json]: every time namespace on the system, as lsns -t
- * time finds them (the /proc/PID/ns/time of every process, grouped by
- * identity), plus each one's offsets.  A namespace that some process
+ * time finds them (the /proc/PID/ns/time of every process, through
+ * timens_for_each_process(), grouped by identity), plus each one's
+ * offsets.  A namespace that some process
  * holds as time_for_children but nobody has entered yet (unshare
  * without a fork) is listed too, with no processes: its offsets can
  * still change.  Processes whose /proc entries we may not read are left
  * out, as lsns leaves them out.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "json.h"
@@ -62,73 +61,26 @@ static struct ns_entry *find_or_add(struct ns_table *t, const struct timens_ns_i
 	return e;
 }
 
-static bool stat_id(int dir, const char *name, struct timens_ns_id *id)
-{
-	struct stat st;
-
-	if (fstatat(dir, name, &st, 0) < 0)
-		return false;
-	id->dev = (uint64_t)st.st_dev;
-	id->ino = (uint64_t)st.st_ino;
-	return true;
-}
-
-static pid_t pid_of_name(const char *s)
-{
-	long v = 0;
-
-	if (!*s)
-		return 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > 0x7fffffff / 10)
-			return 0;
-		v = v * 10 + (*s - '0');
-	}
-	return (pid_t)v;
-}
+struct scan {
+	struct ns_table *members, *held;
+};
 
 /* Counts PID in its namespace; remembers namespaces only held for children. */
-static void add_process(struct ns_table *members, struct ns_table *held, int dir, pid_t pid)
+static int add_process(pid_t pid, const struct timens_ns_id *ns,
+		       const struct timens_ns_id *tfc, void *arg)
 {
-	struct timens_ns_id ns, tfc;
+	struct scan *s = arg;
 	struct ns_entry *e;
 
-	if (!stat_id(dir, "ns/time", &ns))
-		return;
-	e = find_or_add(members, &ns);
+	e = find_or_add(s->members, ns);
 	if (!e->processes++ || pid < e->pid)
 		e->pid = pid;
-	if (!stat_id(dir, "ns/time_for_children", &tfc) ||
-	    (tfc.dev == ns.dev && tfc.ino == ns.ino))
-		return;
-	e = find_or_add(held, &tfc);
+	if (tfc->dev == ns->dev && tfc->ino == ns->ino)
+		return 0;
+	e = find_or_add(s->held, tfc);
 	if (!e->pid || pid < e->pid)
 		e->pid = pid;
-}
-
-static void scan_proc(struct ns_table *members, struct ns_table *held)
-{
-	struct dirent *de;
-	DIR *proc;
-	pid_t pid;
-	int dir;
-
-	proc = opendir("/proc");
-	if (!proc)
-		cli_err(EXIT_TIMENS, "cannot open /proc");
-	while ((errno = 0, de = readdir(proc))) {
-		pid = pid_of_name(de->d_name);
-		if (!pid)
-			continue;
-		dir = openat(dirfd(proc), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dir < 0)
-			continue;	/* gone since readdir */
-		add_process(members, held, dir, pid);
-		close(dir);
-	}
-	if (errno)
-		cli_err(EXIT_TIMENS, "cannot read /proc");
-	closedir(proc);
+	return 0;
 }
 
 /* The command line of PID, spaces for NULs; "[comm]" for kernel threads. */
@@ -294,7 +246,8 @@ int cmd_list(int argc, char **argv)
 		cli_errx(EXIT_TIMENS, "this kernel has no time namespaces "
 			 "(they need Linux 5.6 with CONFIG_TIME_NS)");
 
-	scan_proc(&members, &held);
+	if (timens_for_each_process(add_process, &(struct scan){ &members, &held }) < 0)
+		cli_err(EXIT_TIMENS, "cannot read /proc");
 	merge(&members, &held);
 	for (i = 0; i < members.n; i++)
 		describe(&members.v[i]);

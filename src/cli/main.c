@@ -192,20 +192,20 @@ static const struct subcommand subcommands[] = {
 	  "save PID FILE",
 	  "Save the clocks of PID's time namespace to FILE.\n" },
 	{ "show", cmd_show,
-	  "show [--json] [PID]",
+	  "show [-J|--json] [PID]",
 	  "Show the time namespace of PID (default: timens itself).\n"
-	  "      --json                 JSON output\n" },
+	  "  -J, --json                 JSON output\n" },
 	{ "list", cmd_list,
-	  "list [--json]",
+	  "list [-J|--json]",
 	  "List every time namespace with its offsets.\n"
-	  "      --json                 JSON output\n" },
+	  "  -J, --json                 JSON output\n" },
 	{ "enter", cmd_enter,
 	  "enter PID [--] COMMAND [ARG]...",
 	  "Run COMMAND in the time namespace of PID.\n" },
 	{ "probe", cmd_probe,
-	  "probe [--json]",
+	  "probe [-J|--json]",
 	  "Report what the kernel supports and what this user may do.\n"
-	  "      --json                 JSON output\n" },
+	  "  -J, --json                 JSON output\n" },
 };
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
 

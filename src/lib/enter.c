@@ -62,13 +62,8 @@ static int enter_proc(pid_t pid)
 		snprintf(path, sizeof(path), "/proc/%d/ns/time", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ENOENT) {
-			/* Gone (or a zombie), or no time namespaces at all. */
-			if (access("/proc/thread-self/ns/time", F_OK) == 0)
-				errno = ESRCH;
-			else
-				errno = access("/proc/self", F_OK) == 0 ? ENOSYS : ENOENT;
-		}
+		if (errno == ENOENT)
+			errno = timens__proc_missing_errno();
 		return -1;
 	}
 	return setns_close(fd);

@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "timens.h"
+#include "../common/nsec.h"
 
 #define TIMENS_EXPORT __attribute__((visibility("default")))
-#define NSEC_PER_SEC 1000000000LL
 
 /* Kernel version as major << 16 | minor << 8 | patch (patch capped). */
 #define KVER(a, b, c) (((a) << 16) | ((b) << 8) | ((c) > 255 ? 255 : (c)))
@@ -35,6 +35,13 @@ const struct timens_probe *timens__probe(void);
 void timens__set_last_path(enum timens_path path);
 
 /*
+ * The decimal digits of V at P (no sign, no NUL); returns their count,
+ * at most 20.  Async-signal-safe, no libc, no stack buffer: for the
+ * vfork-style children as much as for timens_format_offset().
+ */
+size_t timens__put_decimal(char *p, uint64_t v);
+
+/*
  * "monotonic S N\nboottime S N\n" for /proc/PID/timens_offsets, with
  * 0 <= N < 1e9 as the kernel wants it.  Async-signal-safe, no libc; BUF
  * must hold TIMENS_OFFSETS_RECORD_MAX bytes.  Returns the length.
@@ -56,6 +63,15 @@ long timens__write_own_offsets(const struct timens_offset *off);
  */
 #define TIMENS_PROC_DIR_MAX 32
 long timens__proc_self_dir(char buf[TIMENS_PROC_DIR_MAX]);
+
+/*
+ * The errno for a /proc/PID entry (or its ns/time links) that gave
+ * ENOENT, as our own /proc entries tell: ESRCH if we have ns/time, so
+ * the task is gone (a zombie keeps its directory but has no namespace
+ * links); ENOSYS if this kernel has no time namespaces; ENOENT if /proc
+ * is not mounted.
+ */
+int timens__proc_missing_errno(void);
 
 /*
  * Undoes an unshare(CLONE_NEWTIME): setns() into the time namespace FD

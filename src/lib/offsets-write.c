@@ -20,21 +20,19 @@ static size_t put_str(char *p, const char *s)
 	return n;
 }
 
-static size_t put_s64(char *p, int64_t v)
+/* Counts the digits first and writes them in place: no buffer on the stack. */
+size_t timens__put_decimal(char *p, uint64_t v)
 {
-	char tmp[24];
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-	size_t n = 0, len = 0;
+	uint64_t rest = v;
+	size_t n = 1, i;
 
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		p[len++] = '-';
-	while (n)
-		p[len++] = tmp[--n];
-	return len;
+	while (rest >= 10) {
+		rest /= 10;
+		n++;
+	}
+	for (i = n; i-- > 0; v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return n;
 }
 
 /* Seconds rounded down and nanoseconds in [0, 1e9), as the kernel reads them. */
@@ -49,9 +47,11 @@ static size_t put_clock(char *p, const char *name, int64_t ns)
 	}
 	n = put_str(p, name);
 	p[n++] = ' ';
-	n += put_s64(p + n, sec);
+	if (sec < 0)
+		p[n++] = '-';
+	n += timens__put_decimal(p + n, sec < 0 ? 0 - (uint64_t)sec : (uint64_t)sec);
 	p[n++] = ' ';
-	n += put_s64(p + n, nsec);
+	n += timens__put_decimal(p + n, (uint64_t)nsec);
 	p[n++] = '\n';
 	return n;
 }
@@ -116,7 +116,7 @@ long timens__proc_self_dir(char buf[TIMENS_PROC_DIR_MAX])
 	if (tid < 0)
 		return tid;
 	n = put_str(buf, "/proc/");
-	n += put_s64(buf + n, tid);
+	n += timens__put_decimal(buf + n, (uint64_t)tid);
 	buf[n] = '\0';
 	return (long)n;
 }

@@ -18,8 +18,10 @@
  * nanoseconds ("1.5h", "0.001us"); otherwise the text names a value we
  * cannot hold and is refused rather than rounded.
  *
- * All arithmetic is done on 128-bit magnitudes with a sticky overflow
- * flag, so a long number can never wrap into a plausible one.  Syntax
+ * Magnitudes are uint64_t nanoseconds (2^63, the magnitude of INT64_MIN,
+ * fits) and every multiplication and addition that can grow one is
+ * checked; an overflow is sticky and the text is still read to its end,
+ * so that a long number can never wrap into a plausible one and syntax
  * is judged before range: a malformed text is EINVAL even if it is huge.
  *
  * Formatting writes the units form ("1d2h30m", "1s1ns") unless writing
@@ -53,18 +55,19 @@ static const struct unit units[] = {
 #define N_UNITS (sizeof(units) / sizeof(units[0]))
 #define UNIT_SECONDS 4
 
-/* Anything above this is out of range whatever the sign. */
-#define MAGNITUDE_CAP ((u128)1 << 100)
-
 /*
- * Every unit is below 10^15 and has at most 2^18 and 5^11 among its
- * factors, so a fraction with more than 18 significant digits (trailing
- * zeros dropped) can never come out as whole nanoseconds.
+ * Every unit is below 10^15 and has at most 2^16 and 5^11 among its
+ * factors, so a fraction with more than 16 significant digits (trailing
+ * zeros dropped: not a multiple of 10) can never come out as whole
+ * nanoseconds; 18 leaves a margin.  With at most 18 digits the fraction
+ * is below 10^18, and its product with a unit below 10^33 < 2^128.
  */
 #define MAX_FRAC_DIGITS 18
+_Static_assert(604800ULL * NSEC_PER_SEC < 1000000000000000ULL, "a unit is below 10^15");
 
 struct number {
-	u128 whole;		/* capped at MAGNITUDE_CAP */
+	uint64_t whole;		/* valid unless whole_overflow */
+	bool whole_overflow;	/* the integer part is 2^64 or more */
 	uint64_t frac;		/* significant fraction digits, as an integer */
 	unsigned int frac_digits;
 	bool too_precise;	/* more than MAX_FRAC_DIGITS significant digits */
@@ -85,9 +88,10 @@ static bool parse_number(const char **p, struct number *n)
 	if (!is_digit(*s))
 		return false;
 	for (; is_digit(*s); s++) {
-		n->whole = n->whole * 10 + (unsigned int)(*s - '0');
-		if (n->whole > MAGNITUDE_CAP)
-			n->whole = MAGNITUDE_CAP;
+		if (!n->whole_overflow &&
+		    (__builtin_mul_overflow(n->whole, 10, &n->whole) ||
+		     __builtin_add_overflow(n->whole, (unsigned int)(*s - '0'), &n->whole)))
+			n->whole_overflow = true;
 	}
 	if (*s == '.') {
 		s++;
@@ -132,27 +136,27 @@ static int parse_unit(const char **p)
 	return best;
 }
 
-static u128 pow10_u128(unsigned int k)
+/*
+ * N times UNIT in nanoseconds into *NS, or *OVERFLOW set if that is 2^64
+ * or more.  False if it is not a whole number of nanoseconds.
+ */
+static bool number_times_unit(const struct number *n, uint64_t unit, uint64_t *ns,
+			      bool *overflow)
 {
-	u128 r = 1;
-
-	while (k--)
-		r *= 10;
-	return r;
-}
-
-/* N times UNIT in nanoseconds; false if that is not a whole number. */
-static bool number_times_unit(const struct number *n, uint64_t unit, u128 *ns)
-{
-	u128 frac_ns, scale;
+	u128 frac_ns, scale = 1;
+	unsigned int k;
 
 	if (n->too_precise)
 		return false;
-	scale = pow10_u128(n->frac_digits);
-	frac_ns = (u128)n->frac * unit;
+	for (k = 0; k < n->frac_digits; k++)
+		scale *= 10;
+	frac_ns = (u128)n->frac * unit;		/* below 10^33: see MAX_FRAC_DIGITS */
 	if (frac_ns % scale)
 		return false;
-	*ns = n->whole * unit + frac_ns / scale;
+	/* frac < scale, so frac_ns / scale < unit: it fits. */
+	if (n->whole_overflow || __builtin_mul_overflow(n->whole, unit, ns) ||
+	    __builtin_add_overflow(*ns, (uint64_t)(frac_ns / scale), ns))
+		*overflow = true;
 	return true;
 }
 
@@ -161,7 +165,7 @@ TIMENS_EXPORT int timens_parse_offset(const char *text, int64_t *ns)
 	const char *p = text;
 	bool negative = false, overflow = false;
 	int last_unit = -1, u;
-	u128 total = 0, part;
+	uint64_t total = 0, part = 0;
 	struct number n;
 
 	if (!text || !ns)
@@ -181,42 +185,25 @@ TIMENS_EXPORT int timens_parse_offset(const char *text, int64_t *ns)
 			goto invalid;
 		}
 		last_unit = u;
-		if (!number_times_unit(&n, units[u].ns, &part))
+		if (!number_times_unit(&n, units[u].ns, &part, &overflow))
 			goto invalid;
-		total += part;
-		if (total > MAGNITUDE_CAP)
-			total = MAGNITUDE_CAP;
+		if (!overflow && __builtin_add_overflow(total, part, &total))
+			overflow = true;
 	} while (*p);
 
-	/* Syntax first, range second: "1e99" is a typo, not an overflow. */
-	if (negative)
-		overflow = total > (u128)INT64_MAX + 1;
-	else
-		overflow = total > (u128)INT64_MAX;
-	if (overflow) {
+	/*
+	 * Syntax first, range second: "1e99" is a typo, not an overflow.
+	 * INT64_MIN's magnitude is one more than INT64_MAX.
+	 */
+	if (overflow || total > (uint64_t)INT64_MAX + negative) {
 		errno = ERANGE;
 		return -1;
 	}
-	*ns = negative ? (int64_t)(0 - (uint64_t)total) : (int64_t)total;
+	*ns = negative ? (int64_t)(0 - total) : (int64_t)total;
 	return 0;
 invalid:
 	errno = EINVAL;
 	return -1;
-}
-
-/* Appends the decimal digits of V at P; returns the count. */
-static size_t put_u64(char *p, uint64_t v)
-{
-	char tmp[24];
-	size_t n = 0, len = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		p[len++] = tmp[--n];
-	return len;
 }
 
 static size_t put_str(char *p, const char *s)
@@ -235,7 +222,7 @@ static size_t format_units(char *p, uint64_t mag)
 	for (i = 0; i < N_UNITS; i++) {
 		if (mag < units[i].ns)
 			continue;
-		len += put_u64(p + len, mag / units[i].ns);
+		len += timens__put_decimal(p + len, mag / units[i].ns);
 		len += put_str(p + len, units[i].name);
 		mag %= units[i].ns;
 	}
@@ -255,7 +242,7 @@ static size_t format_decimal(char *p, uint64_t mag)
 
 	if (!secs)
 		return len;
-	len += put_u64(p + len, secs / NSEC_PER_SEC);
+	len += timens__put_decimal(p + len, secs / NSEC_PER_SEC);
 	if (frac) {
 		p[len++] = '.';
 		for (i = 8; i >= 0; i--) {

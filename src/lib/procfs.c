@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,12 +55,7 @@ static int open_dir(const char *path)
 	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-/*
- * A missing file of a task we could open: either the task is gone (a
- * zombie has no namespaces left) or this kernel has no time namespaces.
- * Our own /proc entry tells which.
- */
-static int missing_errno(void)
+int timens__proc_missing_errno(void)
 {
 	if (access("/proc/thread-self/ns/time", F_OK) == 0)
 		return ESRCH;
@@ -102,7 +98,7 @@ static int open_task_dirs(pid_t pid, struct task_dirs *d)
 	d->ns_dir = d->off_dir = open_dir(path);
 	if (d->ns_dir < 0) {
 		if (errno == ENOENT)
-			errno = access("/proc/self", F_OK) == 0 ? ESRCH : ENOENT;
+			errno = timens__proc_missing_errno();
 		return -1;
 	}
 	return 0;
@@ -114,7 +110,7 @@ static int stat_ns(int dir, const char *name, struct timens_ns_id *id)
 
 	if (fstatat(dir, name, &st, 0) < 0) {
 		if (errno == ENOENT)
-			errno = missing_errno();
+			errno = timens__proc_missing_errno();
 		return -1;
 	}
 	id->dev = (uint64_t)st.st_dev;
@@ -137,7 +133,7 @@ static ssize_t read_file(int dir, const char *name, char *buf, size_t size)
 	fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			errno = missing_errno();
+			errno = timens__proc_missing_errno();
 		return -1;
 	}
 	for (;;) {
@@ -296,48 +292,54 @@ static int open_task_list(int proc_dir)
 	return fd;
 }
 
-static bool is_pid_name(const char *s)
+/* The number a /proc entry is named by, or 0 if it is not a pid. */
+static pid_t pid_of_name(const char *s)
 {
+	long v = 0;
+
 	if (!*s)
-		return false;
+		return 0;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
+		if (*s < '0' || *s > '9' || v > INT32_MAX / 10)
+			return 0;
+		v = v * 10 + (*s - '0');
 	}
-	return true;
+	return v <= INT32_MAX ? (pid_t)v : 0;
 }
 
 /*
- * Looks through /proc/N (thread-group leaders) or, with THREADS, through
- * the other threads too, reached as /proc/TID since only per-process
- * directories have timens_offsets.
+ * The one walk over /proc: VISIT(DIR, ID, ARG) for the /proc/N directory
+ * of every thread-group leader or, with THREADS, of every other thread,
+ * reached as /proc/TID (only per-process directories have
+ * timens_offsets), until VISIT returns non-zero, which is returned.
+ * DIR is closed after VISIT, and the errno VISIT left is kept with its
+ * value.  Entries that vanish or that we may not open are skipped.  -1
+ * and errno if /proc cannot be read.
  */
-static bool scan_proc(const struct timens_ns_id *ns, struct timens_offset *off,
-		      bool threads)
+static int walk_proc(bool threads, int (*visit)(int dir, pid_t id, void *arg), void *arg)
 {
 	struct dirent *de, *te;
 	DIR *proc, *tasks;
-	bool found = false;
-	int dir, pfd;
+	int dir, pfd, r = 0, err = 0;
+	pid_t pid, tid;
 
 	proc = opendir("/proc");
 	if (!proc)
-		return false;
+		return -1;
 	pfd = dirfd(proc);
-	while (!found && (de = readdir(proc))) {
-		if (!is_pid_name(de->d_name))
+	while (!r && (errno = 0, de = readdir(proc))) {
+		pid = pid_of_name(de->d_name);
+		if (!pid)
 			continue;
+		dir = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dir < 0)
+			continue;	/* gone since readdir, or hidden from us */
 		if (!threads) {
-			dir = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-			if (dir < 0)
-				continue;
-			found = offsets_from_task(dir, ns, off);
+			r = visit(dir, pid, arg);
+			err = errno;
 			close(dir);
 			continue;
 		}
-		dir = openat(pfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dir < 0)
-			continue;
 		dir = open_task_list(dir);
 		tasks = dir < 0 ? NULL : fdopendir(dir);
 		if (!tasks) {
@@ -345,19 +347,87 @@ static bool scan_proc(const struct timens_ns_id *ns, struct timens_offset *off,
 				close(dir);
 			continue;
 		}
-		while (!found && (te = readdir(tasks))) {
-			if (!is_pid_name(te->d_name) || !strcmp(te->d_name, de->d_name))
+		while (!r && (te = readdir(tasks))) {
+			tid = pid_of_name(te->d_name);
+			if (!tid || tid == pid)
 				continue;
 			dir = openat(pfd, te->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (dir < 0)
 				continue;
-			found = offsets_from_task(dir, ns, off);
+			r = visit(dir, tid, arg);
+			err = errno;
 			close(dir);
 		}
 		closedir(tasks);
 	}
+	/* VISIT's errno goes back with its value; else readdir's, if it failed. */
+	if (!r)
+		err = errno;
 	closedir(proc);
-	return found;
+	if (r || err)
+		errno = err;
+	return r ? r : err ? -1 : 0;
+}
+
+struct ns_offsets_search {
+	const struct timens_ns_id *ns;
+	struct timens_offset *off;
+};
+
+static int visit_ns_offsets(int dir, pid_t id, void *arg)
+{
+	struct ns_offsets_search *s = arg;
+
+	(void)id;
+	return offsets_from_task(dir, s->ns, s->off);
+}
+
+/*
+ * Looks through the thread-group leaders or, with THREADS, the other
+ * threads for one whose time_for_children is NS.
+ */
+static bool scan_proc(const struct timens_ns_id *ns, struct timens_offset *off,
+		      bool threads)
+{
+	struct ns_offsets_search s = { ns, off };
+
+	return walk_proc(threads, visit_ns_offsets, &s) > 0;
+}
+
+struct process_walk {
+	int (*fn)(pid_t pid, const struct timens_ns_id *ns,
+		  const struct timens_ns_id *ns_for_children, void *arg);
+	void *arg;
+};
+
+static int visit_process(int dir, pid_t pid, void *arg)
+{
+	struct process_walk *w = arg;
+	struct timens_ns_id ns, tfc;
+
+	/* Not ours to read (another user's, without CAP_SYS_PTRACE), or gone. */
+	if (stat_ns(dir, "ns/time", &ns) < 0 ||
+	    stat_ns(dir, "ns/time_for_children", &tfc) < 0)
+		return 0;
+	return w->fn(pid, &ns, &tfc, w->arg);
+}
+
+TIMENS_EXPORT int timens_for_each_process(int (*fn)(pid_t pid, const struct timens_ns_id *ns,
+						    const struct timens_ns_id *ns_for_children,
+						    void *arg),
+					  void *arg)
+{
+	struct process_walk w = { fn, arg };
+
+	if (!fn) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!(timens__probe()->features & TIMENS_FEATURE_TIME_NS)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return walk_proc(false, visit_process, &w);
 }
 
 /* The offsets of namespace NS, from any task that has it as time_for_children. */

@@ -27,7 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
+#include <sys/random.h>
 
 #include "internal.h"
 
@@ -67,6 +67,56 @@ static bool valid_boot_id(const char *s)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * Creates .NAME.XXXXXXXX beside PATH (so that rename() replaces PATH
+ * atomically) and returns its fd, the name in *TMP.  The mode is 0666
+ * as open(2) reduces it, by the umask or the folder's default ACL, as
+ * for any program's output file: mkstemp() would make it 0600 whatever
+ * the umask says, and a chmod after it cannot know the ACL or read the
+ * umask without changing it (which another thread may be doing).
+ * O_EXCL makes a name someone else holds EEXIST, and we draw another;
+ * the names are random so that nobody can take them all in advance.
+ */
+static int create_temp(const char *path, const char *slash, char **tmp)
+{
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuv";
+	int attempt, fd = -1;
+	size_t len, i;
+	char *x;
+
+	if (asprintf(tmp, "%.*s.%s.XXXXXXXX", slash ? (int)(slash - path + 1) : 0, path,
+		     slash ? slash + 1 : path) < 0) {
+		*tmp = NULL;
+		return -1;
+	}
+	len = strlen(*tmp);
+	x = *tmp + len - 8;
+	for (attempt = 0; attempt < 100; attempt++) {
+		uint64_t r;
+		struct timespec ts;
+
+		if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+			/* Early in boot: unpredictable enough for a retry loop. */
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			r = ((uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ULL) ^
+			    ((uint64_t)getpid() << 32) ^ (uint64_t)attempt;
+		}
+		for (i = 0; i < 8; i++, r >>= 5)
+			x[i] = digits[r & 31];
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		int err = errno;
+
+		free(*tmp);
+		*tmp = NULL;
+		errno = err;
+	}
+	return fd;
 }
 
 static int format_ns(char *buf, size_t len, int64_t ns)
@@ -127,14 +177,8 @@ TIMENS_EXPORT int timens_save_clocks(const char *path, const struct timens_clock
 		       "monotonic %s\nboottime %s\nrealtime %s\nboot_id %s\n",
 		       SAVE_MAGIC, SAVE_VERSION, mono, boot, real, boot_id);
 
-	/* .NAME.XXXXXX beside PATH, so that rename() replaces it atomically. */
 	slash = strrchr(path, '/');
-	if (asprintf(&tmp, "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
-		     slash ? slash + 1 : path) < 0) {
-		tmp = NULL;
-		goto fail;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
+	fd = create_temp(path, slash, &tmp);
 	if (fd < 0)
 		goto fail;
 	n = write(fd, text, (size_t)len);
@@ -143,7 +187,7 @@ TIMENS_EXPORT int timens_save_clocks(const char *path, const struct timens_clock
 			errno = EIO;
 		goto fail;
 	}
-	if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
+	if (fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;

@@ -83,20 +83,6 @@ static char *put(char *p, const char *s)
 	return p;
 }
 
-static char *put_uint(char *p, unsigned long v)
-{
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 __attribute__((no_sanitize_address))
 static long write_file(const char *path, const char *buf, size_t len)
 {
@@ -116,9 +102,9 @@ static long write_map(const char *path, unsigned long inside, unsigned long outs
 {
 	char buf[64], *p = buf;
 
-	p = put_uint(p, inside);
+	p += timens__put_decimal(p, inside);
 	*p++ = ' ';
-	p = put_uint(p, outside);
+	p += timens__put_decimal(p, outside);
 	p = put(p, " 1\n");
 	return write_file(path, buf, (size_t)(p - buf));
 }

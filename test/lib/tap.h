@@ -14,8 +14,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include "timens.h"
-
-#define NSEC_PER_SEC 1000000000LL
+#include "../../src/common/nsec.h"
 
 void tap_plan(int n);
 /* Skips the whole program; a failure when TIMENS_TEST_STRICT=1. */
