@@ -265,3 +265,6 @@ valgrind: valgrind-build
 clean: valgrind-clean
 valgrind-clean:
 	rm -rf $(VG_BUILD)
+
+# ---- The Python binding: python/python.mk ----------------------------------
+include python/python.mk
