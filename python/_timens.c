@@ -219,39 +219,89 @@ static PyObject *py_get_info(PyObject *self, PyObject *arg)
 /* ---- the offsets a child gets ---- */
 
 /*
- * resolve(monotonic, boottime, uptime) -> (monotonic, boottime): the
- * absolute offsets of the new namespace, each argument an int of
- * nanoseconds or None.  As timens run computes them: a clock left alone
- * keeps the offset of the caller's own namespace (so it reads the same
- * inside), uptime is the value CLOCK_BOOTTIME (and /proc/uptime) starts
- * at.  Offsets the kernel would refuse now are a ValueError here, before
- * any process exists.
+ * The offsets of our own namespace, as timens_get_info(0) gives them.
+ * Reading /proc costs as much as 5% of starting /bin/true, so they are
+ * kept, by namespace: a namespace's offsets never change once a process
+ * is in it (the kernel says EACCES), and we are in it; only a setns()
+ * moves us, and it changes the inode.  Called with the GIL held.
  */
-static int check_start(const char *what, int64_t start)
+struct own_ns {
+	bool valid;
+	dev_t dev;
+	ino_t ino;
+	struct timens_info info;
+};
+static struct own_ns own_cache;
+
+static int own_info(struct timens_info *info)
 {
+	struct stat st;
+
+	if (stat("/proc/thread-self/ns/time", &st) < 0)
+		return -1;
+	if (!own_cache.valid || own_cache.dev != st.st_dev || own_cache.ino != st.st_ino) {
+		struct timens_info fresh;
+
+		if (timens_get_info(0, &fresh) < 0)
+			return -1;
+		own_cache.valid = fresh.ns.dev == st.st_dev && fresh.ns.ino == st.st_ino &&
+				  fresh.offset_known;
+		own_cache.dev = st.st_dev;
+		own_cache.ino = st.st_ino;
+		own_cache.info = fresh;
+	}
+	*info = own_cache.info;
+	return 0;
+}
+
+static int64_t clock_now(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static int check_start(const char *what, __int128 start)
+{
+	const char *clock = what[0] == 'm' ? "MONOTONIC" : "BOOTTIME";
+
 	if (start < 0) {
+		long long below = start < -(__int128)INT64_MAX ? INT64_MAX : (long long)-start;
+
 		PyErr_Format(PyExc_ValueError,
-			     "%s would start CLOCK_%s %lld.%09lld s below zero: it is too "
-			     "negative for a machine up this short a time",
-			     what, what[0] == 'm' ? "MONOTONIC" : "BOOTTIME",
-			     (long long)(-start / NSEC_PER_SEC), (long long)(-start % NSEC_PER_SEC));
+			     "%s would start CLOCK_%s %lld.%09lld s below zero: too negative for a "
+			     "machine up this short a time", what, clock,
+			     below / NSEC_PER_SEC, below % NSEC_PER_SEC);
 		return -1;
 	}
 	if (start / NSEC_PER_SEC > CLOCK_SEC_LIMIT) {
 		PyErr_Format(PyExc_ValueError,
 			     "%s would start CLOCK_%s past the kernel's limit of about 146 years",
-			     what, what[0] == 'm' ? "MONOTONIC" : "BOOTTIME");
+			     what, clock);
 		return -1;
 	}
 	return 0;
 }
 
+/*
+ * resolve(monotonic, boottime, uptime) -> (monotonic, boottime): the
+ * absolute offsets of the new namespace, each argument an int of
+ * nanoseconds or None.  As timens run computes them (src/cli/run.c): a
+ * clock left alone keeps the offset of our own namespace, so it reads the
+ * same inside; uptime is the value CLOCK_BOOTTIME (and /proc/uptime)
+ * starts at.  The host's clocks are ours minus our offsets (the
+ * arithmetic of the library's clocks.c, here on the kept offsets).
+ * Offsets the kernel would refuse now are a ValueError, before any
+ * process exists; where our own offsets are unknown the kernel alone
+ * can say.
+ */
 static PyObject *py_resolve(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	struct timens_info own;
-	struct timens_clocks now, want, start;
-	struct timens_offset off, at;
+	struct timens_offset off;
 	int64_t mono = 0, boot = 0, uptime = 0;
+	__int128 host_mono, host_boot;
 	bool has_mono, has_boot, has_uptime;
 
 	(void)self;
@@ -270,38 +320,37 @@ static PyObject *py_resolve(PyObject *self, PyObject *const *args, Py_ssize_t na
 	if (has_uptime && uptime < 0)
 		return PyErr_Format(PyExc_ValueError,
 				    "uptime: a clock cannot read a negative value");
-	if (timens_get_info(0, &own) < 0)
+	if (own_info(&own) < 0)
 		return raise_errno(errno, NULL);
 	off = own.offset_known ? own.offset : own.offset_for_children;
 	if (has_mono)
 		off.monotonic_offset_ns = mono;
 	if (has_boot)
 		off.boottime_offset_ns = boot;
-	if (has_uptime) {
-		if (timens_read_clocks(0, &now) < 0)
-			return raise_errno(errno, NULL);
-		want = now;
-		want.boottime_ns = uptime;
-		if (timens_offset_for_clocks(&want, &at) < 0) {
-			if (errno == ERANGE)
-				return PyErr_Format(PyExc_ValueError, "uptime: a clock can start "
-						    "between 0 and about 146 years");
-			return raise_errno(errno, errno == ENODATA ?
+	if (!own.offset_known) {
+		if (has_uptime)
+			return raise_errno(ENODATA,
 				"timens: the offsets of this process's own time namespace are "
 				"unknown (its creator is gone), so uptime cannot be computed; "
-				"give boottime instead" : NULL);
-		}
-		off.boottime_offset_ns = at.boottime_offset_ns;
+				"give boottime instead");
+		goto out;
 	}
-	/* Where the host's clocks are unknown the kernel alone can say. */
-	if (timens_clocks_at_offset(&off, &start) == 0) {
-		if (check_start("monotonic", start.monotonic_ns) < 0 ||
-		    check_start(has_uptime ? "uptime" : "boottime", start.boottime_ns) < 0)
-			return NULL;
-	} else if (errno == ERANGE) {
-		return PyErr_Format(PyExc_ValueError,
-				    "the offsets would start a clock beyond the kernel's range");
+	host_mono = (__int128)clock_now(CLOCK_MONOTONIC) - own.offset.monotonic_offset_ns;
+	host_boot = (__int128)clock_now(CLOCK_BOOTTIME) - own.offset.boottime_offset_ns;
+	if (has_uptime) {
+		/*
+		 * uptime - the host's boottime now: the namespace is made
+		 * later, so the clock starts at or just above the value.
+		 */
+		if (uptime / NSEC_PER_SEC > CLOCK_SEC_LIMIT)
+			return PyErr_Format(PyExc_ValueError,
+					    "uptime: a clock can start between 0 and about 146 years");
+		off.boottime_offset_ns = (int64_t)((__int128)uptime - host_boot);
 	}
+	if (check_start("monotonic", host_mono + off.monotonic_offset_ns) < 0 ||
+	    check_start(has_uptime ? "uptime" : "boottime", host_boot + off.boottime_offset_ns) < 0)
+		return NULL;
+out:
 	return Py_BuildValue("(LL)", (long long)off.monotonic_offset_ns,
 			     (long long)off.boottime_offset_ns);
 }
