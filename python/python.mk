@@ -3,7 +3,8 @@
 # Makefile, whose variables it uses.  `make python` builds the package in
 # $(BUILD)/python (PYTHONPATH=$(BUILD)/python imports it from there),
 # `make check` runs its pytest suite, `make install` puts it in the
-# interpreter's site-packages.  See docs/design.md, "Python binding".
+# interpreter's site-packages, `make bench` adds its row
+# (bench/bench-python.py).  See docs/design.md, "Python binding".
 
 # Debian's interpreter, the one `make deps` gives its headers and pytest
 # (a per-user python3 earlier on PATH, pyenv's say, has neither).
@@ -31,6 +32,7 @@ PY_LDFLAGS := -shared -Wl,-z,noexecstack -Wl,-z,nodelete
 
 .PHONY: python python-check python-install python-uninstall
 all: python
+bench: python
 check: python-check
 install: python-install
 uninstall: python-uninstall

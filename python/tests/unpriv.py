@@ -37,6 +37,9 @@ def nobody():
             os.chmod(os.path.join(d, f), 0o755)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(top / "python"),
            "PYTHONDONTWRITEBYTECODE": "1"}
+    # make check SANITIZE=1 preloads the sanitizers' runtimes.
+    env.update({k: v for k, v in os.environ.items()
+                if k in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")})
     r = subprocess.run(NOBODY + [sys.executable, "-c", "import timens"], env=env,
                        capture_output=True, text=True)
     need(r.returncode == 0, f"nobody cannot import the copied package: {r.stderr}")
