@@ -364,7 +364,7 @@ out:
  */
 struct exec_ctx {
 	char **argv;
-	char **envp;			/* NULL: environ */
+	char **envp;
 	char **exe;			/* executable_list, NULL-terminated */
 	const char *cwd;
 	int *keep;			/* fds_to_keep, sorted */
@@ -624,7 +624,7 @@ static _Noreturn void child_exec(const struct exec_ctx *c)
 	if (c->close_fds && close_others(c) < 0)
 		goto fail;
 	for (i = 0; c->exe[i]; i++) {
-		execve(c->exe[i], c->argv, c->envp ? c->envp : environ);
+		execve(c->exe[i], c->argv, c->envp);
 		/* As execvp(): report the first error that is not "not here". */
 		if (errno != ENOENT && errno != ENOTDIR && !saved)
 			saved = errno;
@@ -795,6 +795,23 @@ static PyObject *py_fork_exec(PyObject *self, PyObject *const *all, Py_ssize_t n
 		c.envp = string_array(&h, a[A_ENV], "env must be a sequence");
 		if (!c.envp)
 			goto out;
+	} else {
+		/*
+		 * Our environment, as it is now: the clone runs without the
+		 * GIL, and another thread's os.putenv() may move environ's
+		 * array (libc never frees the strings).
+		 */
+		size_t k, ne = 0;
+
+		while (environ && environ[ne])
+			ne++;
+		c.envp = PyMem_Calloc(ne + 1, sizeof(char *));
+		if (!c.envp) {
+			PyErr_NoMemory();
+			goto out;
+		}
+		for (k = 0; k < ne; k++)
+			c.envp[k] = environ[k];
 	}
 	if (a[A_CWD] != Py_None && !(c.cwd = fs_bytes(&h, a[A_CWD])))
 		goto out;

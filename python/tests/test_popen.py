@@ -261,3 +261,9 @@ def test_parent_namespaces_unchanged_across_many():
     for i in range(20):
         timens.run(["true"], boottime=i * 1000)
     assert ns_inodes() == before
+
+
+def test_inherits_our_environment(monkeypatch):
+    monkeypatch.setenv("TIMENS_PY_TEST", "inherited")
+    plain, tn = both(["sh", "-c", 'echo "$TIMENS_PY_TEST"'], stdout=subprocess.PIPE)
+    assert plain == tn == (0, b"inherited\n", None)
