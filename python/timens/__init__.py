@@ -44,7 +44,7 @@ import subprocess
 import types
 from subprocess import DEVNULL, PIPE, STDOUT, CalledProcessError, CompletedProcess, \
     SubprocessError, TimeoutExpired
-from typing import Any, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Union, cast
 
 from . import _timens
 
@@ -111,8 +111,8 @@ def _offsets(monotonic: Optional[Offset], boottime: Optional[Offset],
 # subprocess's own code, run with our fork_exec in place of
 # _posixsubprocess's: a copy of the function with other globals, made per
 # call (nothing in subprocess itself changes).  See docs/design.md.
-_EXECUTE_CHILD = subprocess.Popen._execute_child
-_RUN = subprocess.run
+_EXECUTE_CHILD = cast(types.FunctionType, getattr(subprocess.Popen, "_execute_child"))
+_RUN = cast(types.FunctionType, subprocess.run)
 
 
 def _check_subprocess() -> None:
@@ -133,7 +133,13 @@ def _with_globals(fn: types.FunctionType, **overrides: Any) -> types.FunctionTyp
     return copy
 
 
-class Popen(subprocess.Popen):
+if TYPE_CHECKING:
+    _Popen = subprocess.Popen[Any]
+else:
+    _Popen = subprocess.Popen
+
+
+class Popen(_Popen):
     """A ``subprocess.Popen`` whose child starts in a new time namespace.
 
     Every argument of ``subprocess.Popen`` works as there, and so does the
@@ -167,13 +173,14 @@ class Popen(subprocess.Popen):
 
 def run(*popenargs: Any, monotonic: Optional[Offset] = None,
         boottime: Optional[Offset] = None, uptime: Optional[Offset] = None,
-        userns: bool = False, **kwargs: Any) -> CompletedProcess:
+        userns: bool = False, **kwargs: Any) -> "CompletedProcess[Any]":
     """``subprocess.run`` (``input``, ``capture_output``, ``timeout``,
     ``check``, ...) with the command in a new time namespace: the same
     arguments, a ``subprocess.CompletedProcess``."""
     popen = functools.partial(Popen, monotonic=monotonic, boottime=boottime,
                               uptime=uptime, userns=userns)
-    return _with_globals(_RUN, Popen=popen)(*popenargs, **kwargs)
+    result: CompletedProcess[Any] = _with_globals(_RUN, Popen=popen)(*popenargs, **kwargs)
+    return result
 
 
 class NamespaceId(NamedTuple):
@@ -201,10 +208,10 @@ def info(pid: Optional[int] = None) -> Info:
     (None: this one); ``OSError`` (``ProcessLookupError``,
     ``PermissionError``, ...) if it cannot be read."""
     ns, tfc, off, off_tfc, clocks = _timens.get_info(0 if pid is None else pid)
-    off = off or (None, None)
-    clocks = clocks or (None, None)
-    return Info(NamespaceId(*ns), NamespaceId(*tfc), off[0], off[1], off_tfc[0], off_tfc[1],
-                clocks[0], clocks[1])
+    mono_off, boot_off = off if off else (None, None)
+    mono, boot = clocks if clocks else (None, None)
+    return Info(NamespaceId(*ns), NamespaceId(*tfc), mono_off, boot_off, off_tfc[0], off_tfc[1],
+                mono, boot)
 
 
 class Features(NamedTuple):
