@@ -64,3 +64,25 @@ def test_installed_package_runs():
         where, up = r.stdout.split()
         assert where.startswith(site)
         assert 0 <= float(up) - 100 * 86400 <= elapsed
+
+
+def test_setup_py_builds_with_debians_setuptools():
+    # What pip install --no-build-isolation ./python runs, offline.
+    need_root()
+    # Without an installed libtimens setup.py takes the plain build's.
+    subprocess.run(["make", "-s", "-C", TOP, "lib", "SANITIZE="], check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run([sys.executable, "setup.py", "-q", "build", "--build-base", tmp],
+                           cwd=os.path.join(TOP, "python"), capture_output=True, text=True,
+                           env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+        assert r.returncode == 0, r.stderr
+        lib = [os.path.join(tmp, d) for d in os.listdir(tmp) if d.startswith("lib.")][0]
+        assert sorted(os.listdir(os.path.join(lib, "timens"))) == \
+            sorted(["__init__.py", "_timens.pyi", "py.typed", EXT])
+        env = dict(os.environ, PYTHONPATH=lib)
+        env.pop("LD_PRELOAD", None)
+        r = subprocess.run([sys.executable, "-c", "import timens; print(timens.__file__); "
+                            "print(timens.run(['true'], boottime='1d').returncode)"],
+                           env=env, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.split() == [os.path.join(lib, "timens", "__init__.py"), "0"]
