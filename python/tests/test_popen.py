@@ -131,6 +131,14 @@ def test_close_fds_false_keeps_inheritable():
         os.close(w)
 
 
+def test_never_posix_spawn():
+    # The arguments with which subprocess would take posix_spawn, which
+    # knows nothing of namespaces: the child is still in a new one.
+    out = timens.run(["/usr/bin/readlink", "/proc/self/ns/time"], boottime="1d",
+                     close_fds=False, stdout=subprocess.PIPE, text=True, check=True).stdout
+    assert int(out.strip().split("[")[1].rstrip("]")) != OWN_NS
+
+
 def test_start_new_session_and_process_group():
     cmd = [sys.executable, "-c", "import os; print(os.getsid(0) == os.getpid(), "
            "os.getpgid(0) == os.getpid())"]

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """A multi-threaded parent: threads starting plain subprocesses at the
-same time as others start timens ones.  No plain child is shifted, each
-timens child has exactly its offsets, and the parent is left as it was."""
+same time as others start timens ones (some with userns=True).  No plain
+child is shifted, each timens child has exactly its offsets, and the
+parent is left as it was."""
 import subprocess
 import threading
 
@@ -28,7 +29,8 @@ def test_threads_plain_and_timens_children(mode, parent_state):
                                          check=True).stdout
                     results.append((None, parse_probe(out)))
                 else:
-                    out = timens.run(probe_cmd(), boottime=(k + 1) * DAY,
+                    # Every other one in a user namespace too (the helper process).
+                    out = timens.run(probe_cmd(), boottime=(k + 1) * DAY, userns=k % 4 == 0,
                                      stdout=subprocess.PIPE, text=True, check=True).stdout
                     results.append(((k + 1) * DAY, parse_probe(out)))
         except BaseException as e:    # reported in the main thread
