@@ -667,7 +667,9 @@ static pid_t clone_child(struct exec_ctx *c, struct timens_clone_args *ca, int *
 
 	sigfillset(&every);
 	pthread_sigmask(SIG_SETMASK, &every, &c->mask);
-	pid = timens_clone3(ca, sizeof(*ca));
+	/* Without offsets the VER2 size goes straight to the kernel. */
+	pid = timens_clone3(ca, ca->timens_offset ? TIMENS_CLONE_ARGS_SIZE_VER3
+						  : TIMENS_CLONE_ARGS_SIZE_VER2);
 	if (pid == 0) {
 		if (c->preexec_fn)
 			PyOS_AfterFork_Child();
