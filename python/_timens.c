@@ -760,8 +760,8 @@ static int get_id(PyObject *o, bool *set, unsigned int *id)
 
 /*
  * fork_exec(monotonic, boottime, userns, *ARGS): ARGS are those subprocess
- * passes _posixsubprocess.fork_exec (CPython 3.11 to 3.13: 22, or 23 with
- * allow_vfork); the child's pid.
+ * passes _posixsubprocess.fork_exec (CPython 3.11: 22, or 23 with
+ * allow_vfork as Debian's and later releases have it); the child's pid.
  */
 enum {
 	A_ARGS, A_EXE, A_CLOSE_FDS, A_KEEP, A_CWD, A_ENV, A_P2CREAD, A_P2CWRITE,
@@ -789,7 +789,7 @@ static PyObject *py_fork_exec(PyObject *self, PyObject *const *all, Py_ssize_t n
 	if (n != A_MAX && n != A_MAX - 1)
 		return PyErr_Format(PyExc_TypeError,
 				    "timens: this Python's subprocess passes %zd arguments to "
-				    "fork_exec; timens knows the 22 or 23 of CPython 3.11 to 3.13", n);
+				    "fork_exec; timens knows the 22 or 23 of CPython 3.11", n);
 	if (as_int64(all[0], &off.monotonic_offset_ns) < 0 ||
 	    as_int64(all[1], &off.boottime_offset_ns) < 0)
 		return NULL;
