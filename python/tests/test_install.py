@@ -9,7 +9,7 @@ import tempfile
 import time
 
 import pytest
-from conftest import need_root
+from conftest import need, need_root
 
 TOP = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 EXT = "_timens" + sysconfig.get_config_var("EXT_SUFFIX")
@@ -17,6 +17,7 @@ VER = "python%d.%d" % sys.version_info[:2]
 
 
 def install(prefix, dest):
+    need(os.access(os.path.join(TOP, "build"), os.W_OK), "make needs to write to build/")
     # A plain build, as a distribution would install it (not SANITIZE=1's).
     r = subprocess.run(["make", "-s", "-C", TOP, "python-install", "SANITIZE=", f"PREFIX={prefix}",
                         f"DESTDIR={dest}", f"PYTHON={sys.executable}"],
