@@ -387,7 +387,7 @@ struct exec_ctx {
 	gid_t *groups;
 	Py_ssize_t n_groups;
 	int umask;			/* -1: leave */
-	uid_t map_uid;			/* user=True: mapped to themselves */
+	uid_t map_uid;			/* userns=True: mapped to themselves */
 	gid_t map_gid;
 	PyObject *preexec_fn;		/* NULL: none */
 	sigset_t mask;			/* the child's signal mask */
