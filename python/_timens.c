@@ -68,16 +68,16 @@ static PyObject *raise_errno(int err, const char *note)
 }
 
 /* The explanation timens run gives for a failure to make the namespaces. */
-static const char *ns_error_note(int err, bool user)
+static const char *ns_error_note(int err, bool userns)
 {
 	switch (err) {
 	case EPERM:
-		return user ? "timens: creating a user namespace was refused: this system may not "
+		return userns ? "timens: creating a user namespace was refused: this system may not "
 			      "allow unprivileged user namespaces"
 			    : "timens: creating a time namespace needs CAP_SYS_ADMIN; run as root "
 			      "or pass userns=True";
 	case EACCES:
-		return user ? "timens: cannot set up the new user namespace (is this process "
+		return userns ? "timens: cannot set up the new user namespace (is this process "
 			      "dumpable? see prctl(2) PR_SET_DUMPABLE)" : NULL;
 	case ENOSPC:
 		return "timens: too many namespaces: the limit in /proc/sys/user/max_time_namespaces "
