@@ -376,3 +376,6 @@ valgrind-clean:
 # The header dependencies each compile wrote ($(DEPFLAGS)).
 -include $(wildcard $(LIB_OBJS:=.d) $(CLI_OBJS:=.d) $(TEST_LIBOBJS:=.d) \
 	$(TEST_PROGS:=.d) $(BENCH_PROGS:=.d))
+
+# ---- The Python binding: python/python.mk ----------------------------------
+include python/python.mk
