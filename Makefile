@@ -265,3 +265,6 @@ valgrind: valgrind-build
 clean: valgrind-clean
 valgrind-clean:
 	rm -rf $(VG_BUILD)
+
+# ---- Go: the timens package (go/) ---------------------------------------
+include go/go.mk
