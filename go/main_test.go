@@ -22,6 +22,7 @@ var strict = os.Getenv("TIMENS_TEST_STRICT") == "1"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
+		clockRead = os.Getenv("TIMENS_GO_TEST_CLOCKREAD")
 		os.Exit(childMain())
 	}
 	dir, err := os.MkdirTemp("", "timens-go-test")

@@ -154,10 +154,11 @@ func threadNS(t testing.TB) map[string][2]uint64 {
 }
 
 // checkThreads: every thread of the test process runs in its original
-// namespace; a thread whose time_for_children is another one is one
-// Start used, and it must end. The wait is for that thread's exit, not
-// a timing assertion: it is bounded only so that a thread left behind
-// fails the test rather than hanging it.
+// namespace; a thread whose time_for_children is another one is a
+// spawner of Start's, and it must end (after a second without work).
+// The wait is for that thread's exit, not a timing assertion: it is
+// bounded only so that a thread left behind fails the test rather than
+// hanging it.
 func checkThreads(t *testing.T, timeIno uint64) {
 	t.Helper()
 	for i := 0; ; i++ {
@@ -252,6 +253,7 @@ func TestStartOffsets(t *testing.T) {
 	defer runtime.UnlockOSThread()
 	parent := inode(t, "/proc/self/ns/time")
 	self := [2]uint64{inode(t, "/proc/thread-self/ns/time"), inode(t, "/proc/thread-self/ns/time_for_children")}
+	checkThreads(t, parent) // earlier tests' spawners gone, with their fds
 	fds := fdCount(t)
 	cases := []Offsets{
 		{Monotonic: 24 * time.Hour, Boottime: 100 * 24 * time.Hour},
@@ -426,6 +428,7 @@ func TestSysProcAttr(t *testing.T) {
 func TestErrors(t *testing.T) {
 	requireRoot(t)
 	parent := inode(t, "/proc/self/ns/time")
+	checkThreads(t, parent)
 	fds := fdCount(t)
 	check := func(what string, err error, want error) {
 		t.Helper()
@@ -514,8 +517,54 @@ func childMain() int {
 			return 1
 		}
 		fmt.Printf("%v\n", a.Ino == b.Ino)
+	case "nested":
+		// In a namespace with offsets of its own: offsets are absolute,
+		// so zero offsets give a child the host's clocks, and Uptime
+		// counts from the host's boot.
+		out, err := Output(exec.Command("cat", "/proc/self/timens_offsets"), Offsets{})
+		if err != nil {
+			fmt.Println(err)
+			return 1
+		}
+		var m, mn, b, bn int64
+		fmt.Sscanf(string(out), "monotonic %d %d\nboottime %d %d", &m, &mn, &b, &bn)
+		fmt.Printf("%d %d\n", m*1e9+mn, b*1e9+bn)
+		out, err = Output(exec.Command(clockRead), Offsets{Uptime: Uptime(time.Hour)})
+		if err != nil {
+			fmt.Println(err)
+			return 1
+		}
+		fmt.Print(string(out))
 	}
 	return 0
+}
+
+func TestNested(t *testing.T) {
+	requireRoot(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), childEnv+"=nested", "TIMENS_GO_TEST_CLOCKREAD="+clockRead)
+	w := openWindow(t)
+	out, err := Output(cmd, Offsets{Monotonic: 5 * time.Hour, Boottime: 7 * time.Hour})
+	w.close(t)
+	lines := strings.Split(string(out), "\n")
+	if err != nil || len(lines) < 2 {
+		t.Fatalf("%v: %q", err, out)
+	}
+	if lines[0] != "0 0" {
+		t.Errorf("zero offsets from a shifted namespace: child has %q", lines[0])
+	}
+	s, err := parseSample(lines[1])
+	if err != nil {
+		t.Fatalf("%q: %v", lines[1], err)
+	}
+	span := w.bootHi - w.bootLo
+	if s.bootRaw < int64(time.Hour) || s.bootRaw > int64(time.Hour)+span {
+		t.Errorf("Uptime 1h from a shifted namespace: CLOCK_BOOTTIME %d not in [1h, 1h+%d]", s.bootRaw, span)
+	}
 }
 
 func TestMainThread(t *testing.T) {
@@ -614,6 +663,7 @@ func TestConcurrent(t *testing.T) {
 	const total, starters, plain = 100, 16, 4
 	parent := inode(t, "/proc/self/ns/time")
 	monoOwn, bootOwn := ownOffsets(t)
+	checkThreads(t, parent)
 	fds := fdCount(t)
 
 	var wg sync.WaitGroup

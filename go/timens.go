@@ -55,9 +55,10 @@ const cloneNewTime = 0x80 // CLONE_NEWTIME, Linux 5.6
 // cmd.Process, the pipes from cmd.StdoutPipe and the others.
 //
 // The calling goroutine, its OS thread and every other goroutine are
-// left as they were: the namespace is made on an OS thread of its own,
-// which ends after starting the child (with SysProcAttr.Pdeathsig set,
-// once the child has exited, so that the signal means what it says).
+// left as they were: the namespace is made on a locked OS thread that
+// runs nothing else, serves the Starts that come within a second, and
+// then ends (with SysProcAttr.Pdeathsig set, a thread of its own that
+// ends once the child has exited, so that the signal means what it says).
 //
 // Errors from this package are *Error, wrapping the errno: EPERM without
 // the privilege, ERANGE for an offset that would take a clock below zero
@@ -87,9 +88,32 @@ func Start(cmd *exec.Cmd, off Offsets) error {
 	if err := kernelSupport(); err != nil {
 		return err
 	}
-	res := make(chan error, 1)
-	go startOnOwnThread(cmd, off, res)
-	return <-res
+	r := &request{cmd: cmd, off: off, res: make(chan error, 1)}
+	if off.Uptime != nil {
+		// Read on this thread, which is in our namespace and has it as
+		// time_for_children (Start never changes a thread it returns).
+		info, err := Info(0)
+		if err != nil {
+			return err
+		}
+		if !info.OffsetsKnown {
+			return newError("start", syscall.ENODATA,
+				"the offsets of this process's own time namespace are unknown (its creator is gone), so Uptime cannot be computed: give Boottime instead")
+		}
+		r.ownBoot = info.Offsets.Boottime
+	}
+	if a := cmd.SysProcAttr; a != nil && a.Pdeathsig != 0 {
+		// PR_SET_PDEATHSIG fires when the thread that made the child
+		// ends: a spawner of its own, which ends after the child.
+		go spawner(r, true, nil)
+	} else {
+		select {
+		case requests <- r: // an idle spawner took it
+		default:
+			go spawner(r, false, nil)
+		}
+	}
+	return <-r.res
 }
 
 // Run starts cmd in a new time namespace with the offsets off and waits
@@ -217,40 +241,92 @@ func atLeast(release string, major, minor int) bool {
 	return v[0] > major || (v[0] == major && v[1] >= minor)
 }
 
-// startOnOwnThread makes the namespace on the goroutine's own locked OS
-// thread and starts cmd from it: os/exec forks from the calling thread.
-// A thread that has unshared is never unlocked, so it ends when this
-// goroutine returns and no other goroutine ever runs on it.
-func startOnOwnThread(cmd *exec.Cmd, off Offsets, res chan<- error) {
+// A request for a spawner: start cmd with offsets off, answer on res.
+type request struct {
+	cmd     *exec.Cmd
+	off     Offsets
+	ownBoot time.Duration // our namespace's boottime offset, for Uptime
+	res     chan error
+}
+
+// Idle spawners wait here for the next Start.
+var requests = make(chan *request)
+
+// spawnerIdle is how long a spawner waits for another request before
+// its thread ends (see docs/design.md, "Go binding": ending the thread
+// after every Start costs more than the start itself on some kernels).
+const spawnerIdle = time.Second
+
+// spawner serves r, and then (unless once) the requests that come while
+// it waits, on its own locked OS thread: os/exec forks from the calling
+// thread, so the child takes this thread's time_for_children. A thread
+// that has unshared is never unlocked: no goroutine but this one ever
+// runs on it (and the runtime makes no thread from a locked one), and it
+// ends when this goroutine returns. If started is not nil, it is closed
+// once the spawner holds a thread other than the main one.
+func spawner(r *request, once bool, started chan<- struct{}) {
 	runtime.LockOSThread()
 	if syscall.Gettid() == syscall.Getpid() {
 		// The main thread does not end when a goroutine locked to it
 		// returns (Go parks it for good), and its /proc entry speaks for
-		// the whole process. Hold it, so that the goroutine below runs
-		// on another thread, and give it back unchanged.
-		inner := make(chan error, 1)
-		go startOnOwnThread(cmd, off, inner)
-		err := <-inner
+		// the whole process. Hold it, so that the spawner below gets
+		// another thread, and give it back unchanged.
+		ready := make(chan struct{})
+		go spawner(r, once, ready)
+		<-ready
 		runtime.UnlockOSThread()
-		res <- err
+		if started != nil {
+			close(started)
+		}
 		return
 	}
-	changed, err := unshareWithOffsets(off)
-	if err == nil {
-		err = cmd.Start()
+	if started != nil {
+		close(started)
 	}
-	if !changed {
-		runtime.UnlockOSThread() // nothing happened to it: back to the scheduler
+	st := thread{fd: -1}
+	defer st.close()
+	var idle *time.Timer
+	for {
+		err := st.unshareWithOffsets(r.off, r.ownBoot)
+		if err == nil {
+			err = r.cmd.Start()
+		}
+		if !st.changed {
+			// Nothing happened to this thread: give it back.
+			runtime.UnlockOSThread()
+			r.res <- err
+			return
+		}
+		if once {
+			st.close()
+			if err != nil {
+				r.res <- err
+				return
+			}
+			// Stay until the child has exited; WNOWAIT leaves it to cmd.Wait.
+			pidfd := pidfdOpen(r.cmd.Process.Pid)
+			r.res <- nil
+			waitExit(pidfd, r.cmd.Process.Pid)
+			return
+		}
+		r.res <- err
+		if st.fd < 0 {
+			return // its timens_offsets could not be opened: serve no more
+		}
+		if idle == nil {
+			idle = time.NewTimer(spawnerIdle)
+		} else {
+			idle.Reset(spawnerIdle)
+		}
+		select {
+		case r = <-requests:
+			if !idle.Stop() {
+				<-idle.C
+			}
+		case <-idle.C:
+			return // still locked: the thread ends
+		}
 	}
-	if err != nil || cmd.SysProcAttr == nil || cmd.SysProcAttr.Pdeathsig == 0 {
-		res <- err
-		return // ends the thread if changed
-	}
-	// PR_SET_PDEATHSIG fires when the thread that made the child ends:
-	// stay until the child has exited. WNOWAIT leaves it to cmd.Wait.
-	pidfd := pidfdOpen(cmd.Process.Pid)
-	res <- nil
-	waitExit(pidfd, cmd.Process.Pid)
 }
 
 func pidfdOpen(pid int) int {
@@ -283,60 +359,62 @@ func waitExit(pidfd, pid int) {
 	}
 }
 
+// thread is what a spawner keeps about its thread.
+type thread struct {
+	changed bool // it has unshared: it must never run anything else
+	// fd is its /proc/TID/timens_offsets, open for writing, or -1. A
+	// write goes to the thread's time_for_children at the time of the
+	// write, so one open file serves every namespace the thread makes.
+	fd int
+}
+
+func (t *thread) close() {
+	if t.fd >= 0 {
+		syscall.Close(t.fd)
+		t.fd = -1
+	}
+}
+
 // unshareWithOffsets gives the calling thread a new time_for_children
-// with the offsets off. changed says whether the thread was changed
-// (then it must never run anything else).
-func unshareWithOffsets(off Offsets) (changed bool, err error) {
-	// Read what an Uptime needs before the thread changes (and while
-	// /proc/thread-self still shows our own namespace as time_for_children).
-	var own Offsets
-	if off.Uptime != nil {
-		info, err := Info(0)
-		if err != nil {
-			return false, err
-		}
-		if !info.OffsetsKnown {
-			return false, newError("start", syscall.ENODATA,
-				"the offsets of this process's own time namespace are unknown (its creator is gone), so Uptime cannot be computed: give Boottime instead")
-		}
-		own = info.Offsets
-	}
+// with the offsets off. They are absolute: a new namespace starts with
+// a copy of its parent's offsets, so both are always written.
+func (t *thread) unshareWithOffsets(off Offsets, ownBoot time.Duration) error {
 	if err := syscall.Unshare(cloneNewTime); err != nil {
-		return false, unshareError(err)
+		return unshareError(err)
 	}
-	tid, err := procTID()
-	if err != nil {
-		return true, newError("readlink /proc/thread-self", errno(err), "is /proc mounted?")
+	t.changed = true
+	if t.fd < 0 {
+		tid, err := procTID()
+		if err != nil {
+			return newError("readlink /proc/thread-self", errno(err), "is /proc mounted?")
+		}
+		path := "/proc/" + tid + "/timens_offsets"
+		if t.fd, err = syscall.Open(path, syscall.O_WRONLY|syscall.O_CLOEXEC, 0); err != nil {
+			t.fd = -1
+			return newError("open "+path, errno(err), "")
+		}
 	}
 	if off.Uptime != nil {
-		host := clockNow(clockBoottime) - own.Boottime
+		host := clockNow(clockBoottime) - ownBoot
 		off.Boottime = *off.Uptime - host
-	}
-	if off.Monotonic == 0 && off.Boottime == 0 {
-		return true, nil // a new namespace has zero offsets
-	}
-	path := "/proc/" + tid + "/timens_offsets"
-	fd, err := syscall.Open(path, syscall.O_WRONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return true, newError("open "+path, errno(err), "")
 	}
 	rec := offsetsRecord(off)
 	var n int
+	var err error
 	for {
 		// Both clocks in one write: the kernel applies all or none.
-		n, err = syscall.Write(fd, rec)
+		n, err = syscall.Write(t.fd, rec)
 		if err != syscall.EINTR {
 			break
 		}
 	}
-	syscall.Close(fd)
 	if err == nil && n != len(rec) {
 		err = syscall.EIO
 	}
 	if err != nil {
-		return true, writeError(err, off)
+		return writeError(err, off)
 	}
-	return true, nil
+	return nil
 }
 
 // offsetsRecord is the text the kernel reads: seconds rounded down and
