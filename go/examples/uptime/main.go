@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
-// Command uptime runs cat /proc/uptime with 100 days more uptime.
+// Command uptime prints /proc/uptime as a child with 100 days more
+// uptime sees it (the README's Go example).
 package main
 
 import (
@@ -18,5 +19,5 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("in the namespace: %s", out)
+	fmt.Printf("uptime in the namespace: %s", out)
 }
