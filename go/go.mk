@@ -13,7 +13,7 @@
 GO      ?= go
 GO_DIR  := $(CURDIR)/$(BUILD)/go
 GO_ENV  := GOCACHE=$(GO_DIR)/cache GOPATH=$(GO_DIR)/path GOMODCACHE=$(GO_DIR)/path/pkg/mod \
-           GOENV=off GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off CGO_ENABLED=0 CC=$(CC)
+           GOENV=off GOFLAGS=-mod=mod GOPROXY=off GOSUMDB=off CGO_ENABLED=0 CC='$(CC)'
 GO_SRCS := $(shell find go -name '*.go' 2>/dev/null) go/go.mod
 DEPS    += golang-go
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -38,14 +39,14 @@ func TestMain(m *testing.M) {
 	}
 	clockRead = filepath.Join(dir, "clockread")
 	offsetC = filepath.Join(dir, "offsetc")
-	cc := os.Getenv("CC")
-	if cc == "" {
-		cc = "cc"
+	cc := strings.Fields(os.Getenv("CC")) // "ccache gcc" is two words
+	if len(cc) == 0 {
+		cc = []string{"cc"}
 	}
 	builds := [][]string{
-		{cc, "-O2", "-Wall", "-Werror", "-o", clockRead, "testdata/clockread.c"},
-		{cc, "-O2", "-Wall", "-Werror", "-std=gnu11", "-D_GNU_SOURCE", "-I../include", "-I../src/lib",
-			"-o", offsetC, "testdata/offsetc.c", "../src/lib/offsets.c"},
+		append(append([]string(nil), cc...), "-O2", "-Wall", "-Werror", "-o", clockRead, "testdata/clockread.c"),
+		append(append([]string(nil), cc...), "-O2", "-Wall", "-Werror", "-std=gnu11", "-D_GNU_SOURCE", "-I../include", "-I../src/lib",
+			"-o", offsetC, "testdata/offsetc.c", "../src/lib/offsets.c"),
 	}
 	for _, b := range builds {
 		out, err := exec.Command(b[0], b[1:]...).CombinedOutput()

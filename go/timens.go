@@ -130,6 +130,9 @@ func Run(cmd *exec.Cmd, off Offsets) error {
 // nil, and if cmd.Stderr is nil too, an *exec.ExitError carries the
 // start and the end of what the command wrote there.
 func Output(cmd *exec.Cmd, off Offsets) ([]byte, error) {
+	if cmd == nil {
+		return nil, Start(nil, off)
+	}
 	if cmd.Stdout != nil {
 		return nil, errors.New("exec: Stdout already set")
 	}
