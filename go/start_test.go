@@ -96,13 +96,13 @@ func (w *window) close(t testing.TB) {
 type sample struct {
 	monoVDSO, bootVDSO, monoRaw, bootRaw, uptimeCS int64
 	timeIno, tfcIno                                uint64
-	pid, sid                                       int
+	pid, sid, fds                                  int
 }
 
 func parseSample(line string) (sample, error) {
 	var s sample
-	_, err := fmt.Sscanf(line, "%d %d %d %d %d %d %d %d %d", &s.monoVDSO, &s.bootVDSO, &s.monoRaw,
-		&s.bootRaw, &s.uptimeCS, &s.timeIno, &s.tfcIno, &s.pid, &s.sid)
+	_, err := fmt.Sscanf(line, "%d %d %d %d %d %d %d %d %d %d", &s.monoVDSO, &s.bootVDSO, &s.monoRaw,
+		&s.bootRaw, &s.uptimeCS, &s.timeIno, &s.tfcIno, &s.pid, &s.sid, &s.fds)
 	return s, err
 }
 
@@ -225,6 +225,9 @@ func (c *child) verify(w window, mono, boot int64, parentTime uint64) string {
 	if msg := c.s.check(w, mono, boot); msg != "" {
 		bad = append(bad, msg)
 	}
+	if want := plainFDs(); c.s.fds != want {
+		bad = append(bad, fmt.Sprintf("the child has %d fds open, a plain exec.Command child %d", c.s.fds, want))
+	}
 	if c.s.timeIno == parentTime || c.s.tfcIno != c.s.timeIno {
 		bad = append(bad, fmt.Sprintf("child namespaces %d/%d, parent's %d", c.s.timeIno, c.s.tfcIno, parentTime))
 	}
@@ -236,6 +239,26 @@ func (c *child) verify(w window, mono, boot int64, parentTime uint64) string {
 	}
 	return strings.Join(bad, "; ")
 }
+
+// plainFDs is how many fds a plain exec.Command child has open: 3, and
+// whatever the test process inherited without close-on-exec (make's
+// jobserver pipes, for one).
+var plainFDs = func() func() int {
+	var once sync.Once
+	n := -1
+	return func() int {
+		once.Do(func() {
+			out, err := exec.Command(clockRead).Output()
+			if err != nil {
+				return
+			}
+			if s, err := parseSample(string(out)); err == nil {
+				n = s.fds
+			}
+		})
+		return n
+	}
+}()
 
 func fdCount(t testing.TB) int {
 	ents, err := os.ReadDir("/proc/self/fd")

@@ -3,11 +3,13 @@
  * The child of the Go tests: prints, on one line, CLOCK_MONOTONIC and
  * CLOCK_BOOTTIME through the vDSO (libc) and the raw system call, the
  * first field of /proc/uptime in centiseconds, the inodes of its
- * ns/time and ns/time_for_children, its pid and its session id.  With
+ * ns/time and ns/time_for_children, its pid, its session id and how
+ * many file descriptors it has open (nothing of its parent's leaks).  With
  * the argument "wait" it then reads its standard input to the end, so
  * that the test can look at it while it lives.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,21 @@ static long long uptime_cs(void)
 	return s * 100 + cs;
 }
 
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		exit(2);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* not the directory's own */
+}
+
 static unsigned long long ino(const char *path)
 {
 	struct stat st;
@@ -66,9 +83,9 @@ int main(int argc, char **argv)
 	long long up = uptime_cs();
 	char buf[256];
 
-	printf("%lld %lld %lld %lld %lld %llu %llu %d %d\n", mv, bv, mr, br, up,
+	printf("%lld %lld %lld %lld %lld %llu %llu %d %d %d\n", mv, bv, mr, br, up,
 	       ino("/proc/self/ns/time"), ino("/proc/self/ns/time_for_children"),
-	       (int)getpid(), (int)getsid(0));
+	       (int)getpid(), (int)getsid(0), open_fds());
 	if (fflush(stdout))
 		return 2;
 	if (argc > 1 && !strcmp(argv[1], "wait"))

@@ -59,7 +59,7 @@ func main() {
 	}
 	s := []series{
 		{name: "go: exec.Command(/bin/true).Run()", path: "os/exec", unit: "us/run", base: 0},
-		{name: "go: timens.Start +1d + Wait of /bin/true", path: "go-thread", unit: "us/run", base: 0, target: "<=1.10"},
+		{name: "go: timens.Start +1d + Wait of /bin/true", path: "go-spawner", unit: "us/run", base: 0, target: "<=1.10"},
 	}
 	// One untimed batch of each first: thread pool, page cache.
 	for _, c := range cases {
