@@ -57,12 +57,28 @@ func TestMain(m *testing.M) {
 		}
 	}
 	testDir = dir
+	// Before any Start: what a plain child has open is 3, and whatever
+	// this process inherited without close-on-exec (make's jobserver
+	// pipes, for one).
+	out, err := exec.Command(clockRead).Output()
+	if err == nil {
+		_, err = fmt.Sscanf(string(out), "%d %d %d %d %d %d %d %d %d %d", new(int64), new(int64), new(int64),
+			new(int64), new(int64), new(int64), new(int64), new(int), new(int), &plainFDs)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "running clockread:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
 var testDir string
+
+// plainFDs is how many fds a plain exec.Command child has open.
+var plainFDs int
 
 func requireRoot(t *testing.T) {
 	t.Helper()

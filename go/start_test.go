@@ -225,7 +225,7 @@ func (c *child) verify(w window, mono, boot int64, parentTime uint64) string {
 	if msg := c.s.check(w, mono, boot); msg != "" {
 		bad = append(bad, msg)
 	}
-	if want := plainFDs(); c.s.fds != want {
+	if want := plainFDs; c.s.fds != want {
 		bad = append(bad, fmt.Sprintf("the child has %d fds open, a plain exec.Command child %d", c.s.fds, want))
 	}
 	if c.s.timeIno == parentTime || c.s.tfcIno != c.s.timeIno {
@@ -239,26 +239,6 @@ func (c *child) verify(w window, mono, boot int64, parentTime uint64) string {
 	}
 	return strings.Join(bad, "; ")
 }
-
-// plainFDs is how many fds a plain exec.Command child has open: 3, and
-// whatever the test process inherited without close-on-exec (make's
-// jobserver pipes, for one).
-var plainFDs = func() func() int {
-	var once sync.Once
-	n := -1
-	return func() int {
-		once.Do(func() {
-			out, err := exec.Command(clockRead).Output()
-			if err != nil {
-				return
-			}
-			if s, err := parseSample(string(out)); err == nil {
-				n = s.fds
-			}
-		})
-		return n
-	}
-}()
 
 func fdCount(t testing.TB) int {
 	ents, err := os.ReadDir("/proc/self/fd")
