@@ -56,9 +56,10 @@ const cloneNewTime = 0x80 // CLONE_NEWTIME, Linux 5.6
 //
 // The calling goroutine, its OS thread and every other goroutine are
 // left as they were: the namespace is made on a locked OS thread that
-// runs nothing else, serves the Starts that come within a second, and
-// then ends (with SysProcAttr.Pdeathsig set, a thread of its own that
-// ends once the child has exited, so that the signal means what it says).
+// runs nothing else, serves the Starts that come within a second (with
+// one close-on-exec file descriptor open), and then ends. With
+// SysProcAttr.Pdeathsig set, the thread is one of its own that ends once
+// the child has exited, so that the signal means what it says.
 //
 // Errors from this package are *Error, wrapping the errno: EPERM without
 // the privilege, ERANGE for an offset that would take a clock below zero
