@@ -5,6 +5,7 @@ package timens
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -355,6 +356,16 @@ func TestPipesAndOutput(t *testing.T) {
 	cmd.Stdout = &buf
 	if err := Run(cmd, off); err != nil || buf.String() != "through cat\n" {
 		t.Errorf("Run cat: %v %q", err, buf.String())
+	}
+	// A context ends the child, as with exec.CommandContext alone.
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd = exec.CommandContext(ctx, "sleep", "1000")
+	if err := Start(cmd, off); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Errorf("CommandContext after cancel: %v", err)
 	}
 	h := &headTail{max: 4}
 	io.WriteString(h, "abcdefghijkl")
