@@ -62,7 +62,7 @@ func TestMain(m *testing.M) {
 	// pipes, for one).
 	out, err := exec.Command(clockRead).Output()
 	if err == nil {
-		_, err = fmt.Sscanf(string(out), "%d %d %d %d %d %d %d %d %d %d", new(int64), new(int64), new(int64),
+		_, err = fmt.Sscanf(string(out), "%d %d %d %d %d %d %d %d %d %s", new(int64), new(int64), new(int64),
 			new(int64), new(int64), new(int64), new(int64), new(int), new(int), &plainFDs)
 	}
 	if err != nil {
@@ -77,8 +77,8 @@ func TestMain(m *testing.M) {
 
 var testDir string
 
-// plainFDs is how many fds a plain exec.Command child has open.
-var plainFDs int
+// plainFDs are the fds a plain exec.Command child has open.
+var plainFDs string
 
 func requireRoot(t *testing.T) {
 	t.Helper()

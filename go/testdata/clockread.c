@@ -3,8 +3,8 @@
  * The child of the Go tests: prints, on one line, CLOCK_MONOTONIC and
  * CLOCK_BOOTTIME through the vDSO (libc) and the raw system call, the
  * first field of /proc/uptime in centiseconds, the inodes of its
- * ns/time and ns/time_for_children, its pid, its session id and how
- * many file descriptors it has open (nothing of its parent's leaks).  With
+ * ns/time and ns/time_for_children, its pid, its session id and the
+ * numbers of its open file descriptors (nothing of its parent's leaks).  With
  * the argument "wait" it then reads its standard input to the end, so
  * that the test can look at it while it lives.
  */
@@ -52,19 +52,24 @@ static long long uptime_cs(void)
 	return s * 100 + cs;
 }
 
-static int open_fds(void)
+/* The numbers of the open fds, as "0,1,2" (not the directory's own). */
+static void open_fds(char *buf, size_t len)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
-	int n = 0;
+	size_t n = 0;
 
 	if (!d)
 		exit(2);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
+	buf[0] = '\0';
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d))
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "", e->d_name);
+		if (n >= len)
+			exit(2);
+	}
 	closedir(d);
-	return n - 1;	/* not the directory's own */
 }
 
 static unsigned long long ino(const char *path)
@@ -81,11 +86,12 @@ int main(int argc, char **argv)
 	long long mv = vdso(CLOCK_MONOTONIC), bv = vdso(CLOCK_BOOTTIME);
 	long long mr = raw(CLOCK_MONOTONIC), br = raw(CLOCK_BOOTTIME);
 	long long up = uptime_cs();
-	char buf[256];
+	char buf[256], fds[1024];
 
-	printf("%lld %lld %lld %lld %lld %llu %llu %d %d %d\n", mv, bv, mr, br, up,
+	open_fds(fds, sizeof(fds));
+	printf("%lld %lld %lld %lld %lld %llu %llu %d %d %s\n", mv, bv, mr, br, up,
 	       ino("/proc/self/ns/time"), ino("/proc/self/ns/time_for_children"),
-	       (int)getpid(), (int)getsid(0), open_fds());
+	       (int)getpid(), (int)getsid(0), fds);
 	if (fflush(stdout))
 		return 2;
 	if (argc > 1 && !strcmp(argv[1], "wait"))
