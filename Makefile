@@ -379,3 +379,6 @@ valgrind-clean:
 
 # ---- The Python binding: python/python.mk ----------------------------------
 include python/python.mk
+
+# ---- Go: the timens package (go/) ---------------------------------------
+include go/go.mk

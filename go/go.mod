@@ -1,0 +1,3 @@
+module timens
+
+go 1.19
