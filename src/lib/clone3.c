@@ -107,8 +107,9 @@ _Static_assert(sizeof(struct timens_clone_args) == TIMENS_CLONE_ARGS_SIZE_VER3, 
 struct clone_area {
 	struct clone_plan plan;		/* first: a plan is its area */
 	pid_t tid;			/* the owner; 0 in a forked child */
-	pid_t pid;			/* the owner's process */
 	bool threads_seen;		/* inplace refused: not the only thread */
+	/* Our timens_offsets file, named as /proc numbers us (made once). */
+	char offsets_path[TIMENS_PROC_DIR_MAX + 16];
 };
 
 /*
@@ -133,6 +134,7 @@ struct child_share {
 	uint64_t user_child_tid;	/* the caller's child_tid ... */
 	uint64_t user_tid_flags;	/* ... for its CLONE_CHILD_SETTID/CLEARTID */
 	uint32_t enter;			/* setns() into it (a child with its own memory) */
+	uint32_t thread;		/* CLONE_THREAD: /proc/self is not the child */
 };
 
 /* Called from the assembly entry; hidden, not part of the API. */
@@ -189,16 +191,38 @@ void timens__set_errno(int err)
 }
 
 /*
- * Cross-memory attach refused us once (a seccomp filter or LSM that
- * denies process_vm_readv, as some sandboxes do): not asked again.
+ * Reads of the caller's arguments that fault say EFAULT, never SIGSEGV,
+ * as the kernel's own copies do.  Each page the bytes lie on is first
+ * read by the kernel: a private FUTEX_CMP_REQUEUE of nothing on its first
+ * word reads that word (EFAULT if it cannot be read) and returns at once,
+ * equal or not (a futex wait would sleep out its timeout when the word
+ * matches).  It takes no lock of our memory map, where process_vm_readv()
+ * waits for every fork in progress (a quarter more per call with eight
+ * threads forking).  Then a plain copy: only another thread unmapping the
+ * bytes at that moment could make it fault.
  */
-static atomic_int cma_refused;
+static int user_readable(const void *src, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)src & ~(page - 1);
+	uintptr_t last = (uintptr_t)src + len - 1;
+	long r;
+
+	if (last < (uintptr_t)src)
+		return -EFAULT;
+	for (; a <= last && a >= ((uintptr_t)src & ~(page - 1)); a += page) {
+		/* Wake none, requeue none, to the next word, if it equals 0. */
+		r = raw_syscall(SYS_futex, a, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 0, 0, a + 4, 0);
+		if (r != 0 && r != -EAGAIN)
+			return (int)r;	/* -EFAULT, or futex() refused */
+	}
+	return 0;
+}
 
 /*
- * The same read through a pipe: write() copies from SRC as the kernel
- * copies any argument, and says EFAULT for memory we may not read.  Two
- * fds for a moment, so it can fail with EMFILE where clone3 itself would
- * not: the one difference from the kernel's own checks (timens_clone3(3)).
+ * Where a sandbox refuses futex() so (it would refuse much of libc):
+ * write() into a pipe copies from SRC as the kernel copies any argument.
+ * Two fds for a moment, so it can fail with EMFILE where clone3 itself
+ * would not (timens_clone3(3)).
  */
 static int copy_user_pipe(void *dst, const void *src, size_t len)
 {
@@ -218,30 +242,19 @@ static int copy_user_pipe(void *dst, const void *src, size_t len)
 	return r;
 }
 
-/*
- * Reads LEN bytes (at most a page) at user address SRC of our process
- * PID without faulting: 0, -EFAULT, or another -errno.
- */
-static int copy_user_pid(pid_t pid, void *dst, const void *src, size_t len)
+/* LEN (1 to a page) bytes from the caller's SRC: 0, -EFAULT, or another -errno. */
+static int copy_user(void *dst, const void *src, size_t len)
 {
-	struct iovec local = { .iov_base = dst, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)src, .iov_len = len };
-	ssize_t n;
+	int r;
 
 	if (!src)
 		return -EFAULT;
-	if (atomic_load_explicit(&cma_refused, memory_order_relaxed))
-		return copy_user_pipe(dst, src, len);
-	n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-	if (n == (ssize_t)len)
+	r = user_readable(src, len);
+	if (r == 0) {
+		memcpy(dst, src, len);
 		return 0;
-	if (n >= 0)
-		return -EFAULT;		/* part of the range is not mapped */
-	if (errno == ENOSYS || errno == EPERM) {
-		atomic_store_explicit(&cma_refused, 1, memory_order_relaxed);
-		return copy_user_pipe(dst, src, len);
 	}
-	return -errno;			/* EFAULT, or e.g. ENOMEM */
+	return r == -EFAULT ? r : copy_user_pipe(dst, src, len);
 }
 
 /*
@@ -366,7 +379,15 @@ static int inplace_begin(struct clone_area *a)
 		close(fd);
 		return (int)r;
 	}
-	r = timens__write_own_offsets(&p->offset);
+	if (!a->offsets_path[0]) {
+		r = timens__proc_self_dir(a->offsets_path);
+		if (r >= 0)
+			memcpy(a->offsets_path + r, "/timens_offsets", sizeof("/timens_offsets"));
+		else
+			a->offsets_path[0] = '\0';
+	}
+	r = a->offsets_path[0] ? timens__write_offsets_path(a->offsets_path, &p->offset)
+			       : timens__write_own_offsets(&p->offset);
 	if (r < 0) {
 		timens__setns_back(fd);
 		close(fd);
@@ -470,6 +491,7 @@ static int child_path_begin(struct clone_plan *p)
 	s->user_tid_flags = k->flags & tid_flags;
 	/* A child sharing our memory keeps our namespace until it execs. */
 	s->enter = !(k->flags & CLONE_VM);
+	s->thread = !!(k->flags & CLONE_THREAD);
 	s->waiting = 0;
 	__atomic_store_n(&s->state, CHILD_PENDING, __ATOMIC_RELEASE);
 	/* STATE is its clear_child_tid until it reports: its death says so. */
@@ -488,8 +510,9 @@ static long sys_futex(uint32_t *word, int op, uint32_t val)
 
 /*
  * The child path's wait for the child's report.  The report comes within
- * microseconds, while a sleep and a wake-up cost tens on a virtual
- * machine: spin first, yielding (the child may be waiting for our CPU),
+ * tens of microseconds, about what a sleep and a wake-up cost on a
+ * virtual machine: spin first, yielding (the child may be waiting for
+ * our CPU; a pause loop is dearer there, as it exits to the hypervisor),
  * then sleep on the futex.
  */
 #define CHILD_SPIN_US 200
@@ -505,10 +528,6 @@ static uint32_t child_wait(struct child_share *s)
 		st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 		if (st != CHILD_PENDING)
 			return st;
-		if (i < 64) {
-			__builtin_ia32_pause();
-			continue;
-		}
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if ((t.tv_sec - t0.tv_sec) * 1000000 + (t.tv_nsec - t0.tv_nsec) / 1000 > CHILD_SPIN_US)
 			break;
@@ -573,11 +592,17 @@ void timens__child_ns(struct child_share *s)
 
 	if (s->user_tid_flags & CLONE_CHILD_SETTID)
 		*user_tid = (int)raw_syscall(SYS_gettid, 0);
+	/*
+	 * A new process's /proc entries are made at its first look, which
+	 * costs: as few as possible, through /proc/self (which is us, in
+	 * the numbering of the /proc we see) unless we are a thread.
+	 */
 	r = raw_syscall(SYS_unshare, CLONE_NEWTIME);
 	if (r == 0)
-		r = timens__write_own_offsets(&s->offset);
+		r = s->thread ? timens__write_own_offsets(&s->offset)
+			      : timens__write_offsets_path("/proc/self/timens_offsets", &s->offset);
 	if (r == 0 && s->enter) {
-		fd = raw_syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/ns/time_for_children",
+		fd = raw_syscall(SYS_openat, AT_FDCWD, "/proc/self/ns/time_for_children",
 				 O_RDONLY | O_CLOEXEC);
 		r = fd < 0 ? fd : raw_syscall(SYS_setns, fd, CLONE_NEWTIME);
 		if (fd >= 0)
@@ -674,8 +699,8 @@ static void make_area_key(void)
 /* The fields of a new area, or of one a fork has wiped (signals blocked). */
 static void area_init(struct clone_area *a, pid_t tid)
 {
-	a->pid = getpid();
 	a->threads_seen = false;
+	a->offsets_path[0] = '\0';
 	a->plan.stack_base = (uint64_t)(uintptr_t)area_base(a) + (uint64_t)sysconf(_SC_PAGESIZE);
 	a->plan.stack_top = (uint64_t)(uintptr_t)a & ~(uint64_t)15;
 	a->tid = tid;
@@ -753,7 +778,7 @@ undo:
  * our small frame.  0 if they are, -EFAULT (the kernel's business, as a
  * non-zero tail is) or another -errno.
  */
-static int tail_is_zero(pid_t pid, const struct timens_clone_args *uargs, size_t size)
+static int tail_is_zero(const struct timens_clone_args *uargs, size_t size)
 {
 	const char *src = (const char *)uargs + sizeof(*uargs);
 	size_t left = size - sizeof(*uargs);
@@ -761,7 +786,7 @@ static int tail_is_zero(pid_t pid, const struct timens_clone_args *uargs, size_t
 
 	while (left) {
 		size_t i, n = left < sizeof(chunk) ? left : sizeof(chunk);
-		int r = copy_user_pid(pid, chunk, src, n);
+		int r = copy_user(chunk, src, n);
 
 		if (r < 0)
 			return r;
@@ -789,7 +814,6 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	struct clone_area *a;
 	struct clone_plan *p;
 	uint64_t all = ~0ULL, old;
-	pid_t pid, tid;
 	int r;
 
 	/*
@@ -800,11 +824,7 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	 */
 	if (size < TIMENS_CLONE_ARGS_SIZE_VER3 || size > PAGE_LIMIT)
 		goto kernel;
-	/* A thread with an area of its own has our pid there. */
-	a = tls_area;
-	tid = a ? sys_gettid() : 0;
-	pid = a && a->tid == tid ? a->pid : getpid();
-	r = copy_user_pid(pid, &args, uargs, sizeof(args));
+	r = copy_user(&args, uargs, sizeof(args));
 	if (r == -EFAULT)
 		goto kernel;			/* the kernel says EFAULT itself */
 	if (r < 0)
@@ -812,7 +832,7 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	if (!args.timens_offset)
 		goto kernel;
 	if (size > sizeof(args)) {
-		r = tail_is_zero(pid, uargs, size);
+		r = tail_is_zero(uargs, size);
 		if (r == -EFAULT)
 			goto kernel;
 		if (r < 0)
@@ -826,7 +846,7 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 
 	if (!(args.flags & CLONE_NEWTIME))
 		return fail(EINVAL);
-	r = copy_user_pid(pid, &off, (const void *)(uintptr_t)args.timens_offset, sizeof(off));
+	r = copy_user(&off, (const void *)(uintptr_t)args.timens_offset, sizeof(off));
 	if (r < 0)
 		return fail(-r);
 	if (kernel_would_refuse(&args))
@@ -844,9 +864,7 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	r = (int)raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
 	if (r < 0)
 		return fail(-r);	/* never on Linux: valid set and size */
-	if (!tid)
-		tid = sys_gettid();
-	a = own_area(tid);
+	a = own_area(sys_gettid());
 	if (!a) {
 		r = errno;
 		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);

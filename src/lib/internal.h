@@ -55,6 +55,8 @@ size_t timens__offsets_record(char *buf, const struct timens_offset *off);
  * 0 or -errno.
  */
 long timens__write_own_offsets(const struct timens_offset *off);
+/* The same into the timens_offsets file at PATH. */
+long timens__write_offsets_path(const char *path, const struct timens_offset *off);
 
 /*
  * "/proc/TID" for the calling thread, TID as /proc sees it (its pid

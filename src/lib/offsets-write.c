@@ -65,7 +65,7 @@ size_t timens__offsets_record(char *buf, const struct timens_offset *off)
 	return n;
 }
 
-static long write_offsets_path(const char *path, const struct timens_offset *off)
+long timens__write_offsets_path(const char *path, const struct timens_offset *off)
 {
 	char rec[TIMENS_OFFSETS_RECORD_MAX];
 	size_t len = timens__offsets_record(rec, off);
@@ -132,5 +132,5 @@ long timens__write_own_offsets(const struct timens_offset *off)
 	n = (size_t)r;
 	n += put_str(path + n, "/timens_offsets");
 	path[n] = '\0';
-	return write_offsets_path(path, off);
+	return timens__write_offsets_path(path, off);
 }
