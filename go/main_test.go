@@ -46,7 +46,8 @@ func TestMain(m *testing.M) {
 	builds := [][]string{
 		append(append([]string(nil), cc...), "-O2", "-Wall", "-Werror", "-o", clockRead, "testdata/clockread.c"),
 		append(append([]string(nil), cc...), "-O2", "-Wall", "-Werror", "-std=gnu11", "-D_GNU_SOURCE", "-I../include", "-I../src/lib",
-			"-o", offsetC, "testdata/offsetc.c", "../src/lib/offsets.c"),
+			"-o", offsetC, "testdata/offsetc.c", "../src/lib/offsets.c",
+			"../src/lib/offsets-write.c"),
 	}
 	for _, b := range builds {
 		out, err := exec.Command(b[0], b[1:]...).CombinedOutput()
