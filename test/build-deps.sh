@@ -13,7 +13,7 @@ copy=$scratch/tree
 # would compile after TOUCHED change.
 rebuilt() {
 	rm -rf "$copy" && mkdir "$copy" &&
-		(cd "$top" && tar -cf - Makefile include src libtimens.pc.in "$b/lib" "$b"/libtimens.*) |
+		(cd "$top" && tar -cf - Makefile */*.mk include src libtimens.pc.in "$b/lib" "$b"/libtimens.*) |
 		tar -xf - -C "$copy"
 	(cd "$copy" && touch -d '+1 hour' "$@" && make -n BUILD="$b" SANITIZE= lib 2>/dev/null) |
 		sed -n 's/.* -c -o \([^ ]*\) .*/\1/p' | sed "s|^$b/||" | sort | tr '\n' ' '

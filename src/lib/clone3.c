@@ -203,19 +203,27 @@ void timens__set_errno(int err)
  */
 static int user_readable(const void *src, size_t len)
 {
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)src & ~(page - 1);
-	uintptr_t last = (uintptr_t)src + len - 1;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), at = (uintptr_t)src;
+	uintptr_t last = at + len - 1;
 	long r;
 
-	if (last < (uintptr_t)src)
+	if (last < at)
 		return -EFAULT;
-	for (; a <= last && a >= ((uintptr_t)src & ~(page - 1)); a += page) {
-		/* Wake none, requeue none, to the next word, if it equals 0. */
-		r = raw_syscall(SYS_futex, a, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 0, 0, a + 4, 0);
+	/*
+	 * A word of the bytes themselves on each page (valgrind rightly
+	 * minds a read of bytes nobody wrote): the first, rounded down to
+	 * the alignment futex() wants, then the start of each later page.
+	 */
+	at &= ~(uintptr_t)3;
+	for (;;) {
+		/* Wake none, requeue none, if the word equals 0. */
+		r = raw_syscall(SYS_futex, at, FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 0, 0, at, 0);
 		if (r != 0 && r != -EAGAIN)
 			return (int)r;	/* -EFAULT, or futex() refused */
+		at = (at | (page - 1)) + 1;
+		if (at == 0 || at > last)
+			return 0;
 	}
-	return 0;
 }
 
 /*
