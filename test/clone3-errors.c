@@ -248,7 +248,7 @@ static void run_denied(int nr, int err, const char *mode)
 	struct caller_state st;
 	char *pages;
 
-	if (fault_deny(nr, err))
+	if (fault_deny(&nr, 1, err))
 		tap_bail("seccomp: %s", strerror(errno));
 	tap_ok(syscall(nr, 0, 0, 0, 0, 0, 0) == -1 && errno == err, "[%s] the filter is in place",
 	       mode);

@@ -143,11 +143,40 @@ int fault_sites(const struct fault_ctl *run, int from, bool skip_impossible,
 	return k;
 }
 
-void fault_install(struct fault_ctl *ctl)
+/*
+ * A seccomp filter for this process and all it makes: the calls NRS take
+ * ACTION, the others (and other architectures' calls) go through.  What
+ * seccomp() returned (a listener fd with SECCOMP_FILTER_FLAG_NEW_LISTENER).
+ */
+static long install_filter(const int *nrs, int n, unsigned int action, unsigned int flags)
 {
 	struct sock_filter f[NWATCHED + 6];
 	struct sock_fprog prog = { .filter = f };
-	int i, n = 0;
+	int i, k = 0;
+
+	if (n > NWATCHED)
+		return -1;
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	/* Each match jumps over the remaining matches and the ALLOW. */
+	for (i = 0; i < n; i++)
+		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						      (unsigned int)nrs[i], (unsigned char)(n - i), 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, action);
+	prog.len = (unsigned short)k;
+	/* Unprivileged targets (nobody) may install a filter only this way. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+}
+
+void fault_install(struct fault_ctl *ctl)
+{
 	sigset_t usr2;
 	long fd;
 
@@ -160,26 +189,8 @@ void fault_install(struct fault_ctl *ctl)
 	sigaddset(&usr2, SIGUSR2);
 	if (pthread_sigmask(SIG_BLOCK, &usr2, NULL))
 		tap_bail("pthread_sigmask");
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, arch));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, nr));
-	/* Each match jumps over the remaining matches and the ALLOW. */
-	for (i = 0; i < NWATCHED; i++)
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-						      (unsigned int)watched[i],
-						      (unsigned char)(NWATCHED - i), 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
-	prog.len = (unsigned short)n;
-
-	/* Unprivileged targets (nobody) may install a filter only this way. */
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		_exit(90);
-	fd = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
-		     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	fd = install_filter(watched, NWATCHED, SECCOMP_RET_USER_NOTIF,
+			    SECCOMP_FILTER_FLAG_NEW_LISTENER);
 	if (fd < 0)
 		_exit(91);
 	ctl->listener = (int)fd;
@@ -558,20 +569,8 @@ void fault_expect_abort(struct fault_ctl *ctl, const struct fault_site *sites, i
 	       strstr(buf, message) ? "message seen" : "no message");
 }
 
-int fault_deny(int nr, int err)
+int fault_deny(const int *nrs, int n, int err)
 {
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned int)nr, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned int)err & SECCOMP_RET_DATA)),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	return install_filter(nrs, n, SECCOMP_RET_ERRNO | ((unsigned int)err & SECCOMP_RET_DATA),
+			      0) < 0 ? -1 : 0;
 }

@@ -154,9 +154,9 @@ void fault_expect_abort(struct fault_ctl *ctl, const struct fault_site *sites, i
 
 /*
  * Installs a seccomp filter in the calling process (for good: its
- * threads and children inherit it) that fails system call NR with ERR,
- * as sandboxes do; 0, or -1 with errno.
+ * threads and children inherit it) that fails the N system calls NRS
+ * with ERR, as sandboxes do; 0, or -1 with errno.
  */
-int fault_deny(int nr, int err);
+int fault_deny(const int *nrs, int n, int err);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "spawn-cases.h"
 #include "child.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,9 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -158,37 +156,6 @@ static void file_actions(void)
 	       "stdout opened on a file, stderr dup'ed onto it, offsets in it");
 }
 
-/*
- * In a forked child: from now on the system calls NRS fail with ERR, for
- * this process and everything it creates (a seccomp filter).  False if
- * the filter could not be installed.
- */
-static bool deny_syscalls(const int *nrs, int n, int err)
-{
-	struct sock_filter f[16];
-	struct sock_fprog prog = { .filter = f };
-	int i, k = 0;
-
-	if (n > 10)
-		return false;
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, arch));
-	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, nr));
-	/* Each match jumps over the remaining matches and the ALLOW. */
-	for (i = 0; i < n; i++)
-		f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-						      (unsigned int)nrs[i], (unsigned char)(n - i), 0);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-					      SECCOMP_RET_ERRNO | ((unsigned int)err & SECCOMP_RET_DATA));
-	prog.len = (unsigned short)k;
-	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
-	       syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0;
-}
-
 /* An errno no process-creating call returns by itself: one the filter made. */
 #define DENIED_CLONE ENOTRECOVERABLE
 static const int process_calls[] = { SYS_clone, SYS_clone3, SYS_fork, SYS_vfork };
@@ -275,7 +242,7 @@ static void fd_bounds(void)
 			close(p[0]);
 		}
 		caller_state_get(&before);
-		if (!deny_syscalls(process_calls, 4, DENIED_CLONE))
+		if (fault_deny(process_calls, 4, DENIED_CLONE))
 			_exit(2);
 		r->limit_set = 1;
 		for (i = 0; i < N_BAD_FDS; i++) {
@@ -376,7 +343,7 @@ static void with_setsid(void)
 		TIMENS_SPAWN_OPTS(o, .flags = TIMENS_SPAWN_SETSID);
 
 		caller_state_get(&before);
-		if (!deny_syscalls(setsid_call, 1, ENOSYS))
+		if (fault_deny(setsid_call, 1, ENOSYS))
 			_exit(2);
 		r->pid = 12345;
 		r->err = timens_spawn(&r->pid, "/bin/sh", argv, NULL, &o) ? errno : 0;
