@@ -46,7 +46,7 @@ struct caller {
 	struct slot *slot;		/* shared memory */
 	int calls, ok, failed, wrong;
 	int userns_calls;
-	int paths[TIMENS_PATH_SPAWN_FORK + 1];
+	int paths[TIMENS_PATH_CHILD + 1];
 	char why[160];
 };
 
@@ -246,7 +246,7 @@ int main(int argc, char **argv)
 	timer_t timer;
 	const char *env;
 	int i, total = 0, ok = 0, failed = 0, wrong = 0, userns = 0;
-	int paths[TIMENS_PATH_SPAWN_FORK + 1] = { 0 };
+	int paths[TIMENS_PATH_CHILD + 1] = { 0 };
 	struct slot *slots;
 	char why[160] = "";
 
