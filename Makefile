@@ -261,7 +261,7 @@ bench: $(BENCH_PROGS) cli
 		for b in $(BENCH_PROGS); do $$b || exit 1; done; fi
 
 # The guests run $(BUILD)/test-static, which the harness makes.
-kernel-check:
+kernel-check: test-static
 	TIMENS_TEST_STATIC=$(abspath $(STATIC)) $(MAKE) -C kernel check
 
 # ---- install, uninstall ----------------------------------------------

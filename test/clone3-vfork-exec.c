@@ -162,12 +162,12 @@ static void run_vm_no_vfork(void)
 	if (!(timens_features() & TIMENS_FEATURE_EXEC_SWITCH)) {
 		tap_ok(pid < 0 && errno == EINVAL,
 		       "%s: refused with EINVAL on a kernel without the exec switch", what);
-		return;
+		goto out;
 	}
 	tap_ok(pid > 0, "%s: timens_clone3 returned %d (%s) via %s", what, pid,
 	       pid < 0 ? strerror(errno) : "ok", timens_path_name(timens_last_path()));
 	if (pid < 0)
-		return;
+		goto out;
 	/* The child is alive and shares our memory until we let it exec. */
 	tap_ok(ns_ino("/proc/thread-self/ns/time") == time_ino &&
 	       ns_ino("/proc/thread-self/ns/time_for_children") == tfc_ino,
@@ -182,9 +182,12 @@ static void run_vm_no_vfork(void)
 	window_close(&w);
 	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: exec'd child exited 0", what);
 	check_sample(&s, &w, &off, what);
+out:
 	close(vm_go[0]);
 	close(vm_go[1]);
 	close(vm_report[0]);
+	if (pid <= 0)
+		close(vm_report[1]);
 	munmap(stack, VM_STACK);
 }
 

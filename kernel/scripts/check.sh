@@ -42,6 +42,8 @@ if [ -z "${TIMENS_TEST_STATIC:-}" ]; then
 	stage "libtimens make test-static" make -C "$TOPDIR" -j"$JOBS" test-static >&2 ||
 		libtests_ok=0
 fi
+# Programs given or built, there must be some: no list is no test.
+[ -s "${TIMENS_TEST_STATIC:-$TOPDIR/build/test-static}/LIST" ] || libtests_ok=0
 
 stage "initramfs 6.12 patched" scripts/build-guest.sh patched "$tp" "$OUT/patched.cpio.gz"
 [ "$BASELINE" = 1 ] &&
