@@ -19,13 +19,13 @@
 #ifdef __SANITIZE_ADDRESS__
 #include <sanitizer/asan_interface.h>
 #endif
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "child.h"
 
 static volatile uint64_t pre_exec_ino;
 static volatile int pre_exec_pid, pre_exec_tid;
-static volatile int on_own_stack;	/* set by the CLONE_VM child on its own stack */
 
 static void exec_sampler(int fd)
 {
@@ -37,10 +37,9 @@ static void exec_sampler(int fd)
 	/*
 	 * The frames of a CLONE_VM child that execs on the caller's stack
 	 * never return: their poisoned shadow would be the parent's, which
-	 * runs there next.  (On a stack of its own there is nothing to undo.)
+	 * runs there next.
 	 */
-	if (!on_own_stack)
-		__asan_handle_no_return();
+	__asan_handle_no_return();
 #endif
 	execv(self_exe(), argv);
 	_exit(127);
@@ -68,7 +67,6 @@ static void run(bool offsets, const char *what)
 		tap_bail("pipe2");
 	pre_exec_ino = 0;
 	pre_exec_tid = 0;
-	on_own_stack = 0;
 	tid_word = -1;
 	window_open(&w);
 	pid = timens_clone3(&a, sizeof(a));
@@ -115,20 +113,26 @@ static void run(bool offsets, const char *what)
 
 #define VM_STACK (256 * 1024)
 static int vm_go[2], vm_report[2];
+static char *vm_argv[4];
 
-/* The CLONE_VM child, on its own stack: globals only, never returns. */
+/*
+ * The CLONE_VM child, on its own stack, while the caller goes on: it
+ * shares the caller's memory and thread-local storage (errno, the
+ * sanitizers' state), so it makes raw system calls only, with what the
+ * caller prepared, and never returns.
+ */
 __attribute__((noreturn, noinline, no_sanitize_address))
 static void vm_child(void)
 {
 	char c;
 
-	on_own_stack = 1;
-	if (read(vm_go[0], &c, 1) != 1)
-		_exit(125);
-	if (dup2(vm_report[1], 100) < 0)
-		_exit(126);
-	exec_sampler(100);
-	_exit(127);
+	if (syscall(SYS_read, vm_go[0], &c, 1) != 1)
+		syscall(SYS_exit, 125);
+	if (syscall(SYS_dup2, vm_report[1], 100) < 0)
+		syscall(SYS_exit, 126);
+	syscall(SYS_execve, vm_argv[0], vm_argv, environ);
+	syscall(SYS_exit, 127);
+	__builtin_unreachable();
 }
 
 static void run_vm_no_vfork(void)
@@ -155,6 +159,10 @@ static void run_vm_no_vfork(void)
 	if (stack == MAP_FAILED || pipe2(vm_go, O_CLOEXEC) || pipe2(vm_report, O_CLOEXEC))
 		tap_bail("mmap/pipe2");
 	a.stack = to_u64(stack);
+	vm_argv[0] = (char *)self_exe();
+	vm_argv[1] = "--sample-clocks";
+	vm_argv[2] = "100";
+	vm_argv[3] = NULL;
 	window_open(&w);
 	pid = timens_clone3(&a, sizeof(a));
 	if (pid == 0)
