@@ -31,11 +31,16 @@ PY_TESTS := $(wildcard python/tests/test_*.py)
 PY_LDFLAGS := -shared -Wl,-z,noexecstack -Wl,-z,nodelete
 
 .PHONY: python python-check python-install python-uninstall
+# PYTHON_BINDING=0 leaves the binding out of all, bench, check, install
+# and uninstall (the Debian build does: the binding is not packaged yet).
+PYTHON_BINDING ?= 1
+ifneq ($(PYTHON_BINDING),0)
 all: python
 bench: python
 check: python-check
 install: python-install
 uninstall: python-uninstall
+endif
 
 python: $(PY_FILES) $(PY_BUILD)/.ext
 

@@ -307,6 +307,35 @@ static int nested_range(void)
 	return pid < 0 ? -1 : wait_status(pid);
 }
 
+/*
+ * A child of the child path (we have two threads) that dies before it
+ * reports: its CLONE_CHILD_SETTID word is unmapped, which the kernel
+ * ignores but the child's own write of it does not (timens_clone3(3)).
+ * A child with memory of its own wakes nobody as it dies, so the call
+ * must notice: it returns the pid (within the alarm), and the child was
+ * killed.
+ */
+static void child_dies_first(void)
+{
+	struct timens_offset off = { SEC, SEC };
+	struct timens_clone_args a = {
+		.flags = CLONE_NEWTIME | CLONE_CHILD_SETTID, .exit_signal = SIGCHLD,
+		.timens_offset = to_u64(&off), .child_tid = 8,
+	};
+	pid_t pid;
+	int st;
+
+	alarm(30);
+	pid = timens_clone3(&a, sizeof(a));
+	if (pid == 0)
+		_exit(0);
+	alarm(0);
+	st = pid > 0 ? wait_status(pid) : -1;
+	tap_ok(pid > 0 && WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+	       "2 threads, a child that dies before it reports: the call returns %d, the child was killed (%#x)",
+	       pid, st);
+}
+
 /* In a child that drops privileges, so that the test process keeps them. */
 static int errno_as(bool nobody, uint64_t flags)
 {
@@ -377,6 +406,7 @@ int main(int argc, char **argv)
 	idle_thread_start(&idle);
 	run_table("2 threads");
 	run_timens_errors("2 threads");
+	child_dies_first();
 	idle_thread_stop(&idle);
 	caller_state_check(&st, "after every failure");
 

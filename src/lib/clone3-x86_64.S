@@ -266,11 +266,11 @@ timens__clone_child:
 	andq	$-16, %rsp
 	pushq	%rcx
 	pushq	%r8
-	pushq	%r10
+	pushq	%r9
 	pushq	%r10
 	call	timens__child_ns
 	popq	%r10
-	popq	%r10
+	popq	%r9
 	popq	%r8
 	popq	%rsp
 3:

@@ -74,6 +74,8 @@ struct clone_plan {
 	struct timens_offset offset;
 	uint64_t unshare_flags;		/* what the helper unshares */
 	int own_ns_fd;			/* inplace: to setns back */
+	bool exit_signal_pending;	/* child path: before the clone */
+	int caller_errno;		/* as the caller had it, for a success */
 	enum timens_path path;
 };
 
@@ -491,9 +493,12 @@ static int child_path_begin(struct clone_plan *p)
 	struct timens_clone_args *k = &p->kargs;
 	struct child_share *s = own_share();
 	const uint64_t tid_flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+	sigset_t pending;
 
 	if (!s)
 		return -errno;
+	p->exit_signal_pending = sigpending(&pending) == 0 && k->exit_signal &&
+				 sigismember(&pending, (int)k->exit_signal) == 1;
 	s->offset = p->offset;
 	s->user_child_tid = k->child_tid;
 	s->user_tid_flags = k->flags & tid_flags;
@@ -511,11 +516,6 @@ static int child_path_begin(struct clone_plan *p)
 	return 0;
 }
 
-static long sys_futex(uint32_t *word, int op, uint32_t val)
-{
-	return raw_syscall(SYS_futex, word, op, val, NULL, NULL, 0);
-}
-
 /*
  * The child path's wait for the child's report.  The report comes within
  * tens of microseconds, about what a sleep and a wake-up cost on a
@@ -525,15 +525,42 @@ static long sys_futex(uint32_t *word, int op, uint32_t val)
  */
 #define CHILD_SPIN_US 200
 
-static uint32_t child_wait(struct child_share *s)
+static uint32_t child_state(struct child_share *s)
 {
+	return __atomic_load_n(&s->state, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The kernel clears (and wakes) a dead child's clear_child_tid only if
+ * the child shared its memory with someone: a child with memory of its
+ * own that dies before it reports says nothing.  So the sleep has a
+ * timeout, and after each a look (without reaping) whether CHILD, ours,
+ * is dead.  A CLONE_THREAD child is not ours to look at, but it shares
+ * our memory, and the kernel clears the word.
+ */
+#define CHILD_NAP_NS (10 * 1000 * 1000)
+
+static bool child_dead(pid_t child)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)child, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+	       si.si_pid == child;
+}
+
+static uint32_t child_wait(struct child_share *s, pid_t child, uint64_t flags)
+{
+	const struct timespec nap = { 0, CHILD_NAP_NS };
 	struct timespec t0, t;
 	uint32_t st;
-	int i;
 
+	/* After a CLONE_VFORK clone3 the child has exec'd or exited. */
+	if ((flags & CLONE_VFORK) && !(flags & CLONE_VM))
+		return child_state(s);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0;; i++) {
-		st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+	for (;;) {
+		st = child_state(s);
 		if (st != CHILD_PENDING)
 			return st;
 		clock_gettime(CLOCK_MONOTONIC, &t);
@@ -542,9 +569,41 @@ static uint32_t child_wait(struct child_share *s)
 		sched_yield();
 	}
 	__atomic_store_n(&s->waiting, 1, __ATOMIC_SEQ_CST);
-	while ((st = __atomic_load_n(&s->state, __ATOMIC_SEQ_CST)) == CHILD_PENDING)
-		sys_futex(&s->state, FUTEX_WAIT, CHILD_PENDING);
+	while ((st = child_state(s)) == CHILD_PENDING) {
+		raw_syscall(SYS_futex, &s->state, FUTEX_WAIT, CHILD_PENDING, &nap, NULL, 0);
+		if (!(flags & CLONE_THREAD) && child_state(s) == CHILD_PENDING && child_dead(child))
+			return child_state(s) == CHILD_PENDING ? CHILD_DIED : child_state(s);
+	}
 	return st;
+}
+
+/*
+ * A failed child's exit signal, taken back if it was not pending before
+ * the call (then it is ours, or ours and another's coalesced).  What we
+ * take that is not ours, or ours while another child is still there to
+ * be waited for, is raised again for the process (as SI_USER, the one
+ * loss).  A real-time exit signal is left: it queues one per child.
+ */
+static void take_back_exit_signal(const struct clone_plan *p, pid_t child)
+{
+	int sig = (int)p->kargs.exit_signal;
+	struct timespec zero = { 0, 0 };
+	siginfo_t si;
+	sigset_t one;
+	pid_t taken;
+
+	if (!sig || sig >= SIGRTMIN || p->exit_signal_pending)
+		return;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	memset(&si, 0, sizeof(si));
+	if (sigtimedwait(&one, &si, &zero) != sig)
+		return;
+	taken = si.si_pid;
+	memset(&si, 0, sizeof(si));
+	if (taken != child ||
+	    (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 && si.si_pid))
+		kill(getpid(), sig);
 }
 
 /* After the child path's clone3: the pid, or -errno with the child reaped. */
@@ -558,7 +617,7 @@ static long child_path_finish(struct clone_plan *p, long ret)
 	p->child_share = 0;
 	if (ret <= 0)
 		return ret;
-	st = child_wait(s);
+	st = child_wait(s, (pid_t)ret, flags);
 	/* Ready, or killed before it could say (the caller will see that). */
 	if ((st & 0xff) != CHILD_FAILED)
 		return ret;
@@ -566,18 +625,7 @@ static long child_path_finish(struct clone_plan *p, long ret)
 	if (!(flags & CLONE_THREAD)) {
 		while (waitid(P_PID, (id_t)ret, &si, WEXITED | __WALL) < 0 && errno == EINTR)
 			;
-		/* Its exit signal, if still pending and its own. */
-		if (p->kargs.exit_signal) {
-			sigset_t one;
-			struct timespec zero = { 0, 0 };
-
-			sigemptyset(&one);
-			sigaddset(&one, (int)p->kargs.exit_signal);
-			memset(&si, 0, sizeof(si));
-			if (sigtimedwait(&one, &si, &zero) > 0 && si.si_pid != (pid_t)ret)
-				raw_syscall(SYS_rt_tgsigqueueinfo, getpid(), sys_gettid(),
-					    si.si_signo, &si);
-		}
+		take_back_exit_signal(p, (pid_t)ret);
 	}
 	if (flags & CLONE_PIDFD)
 		close(*(int *)(uintptr_t)p->kargs.pidfd);
@@ -596,6 +644,7 @@ __attribute__((no_sanitize_address))
 void timens__child_ns(struct child_share *s)
 {
 	int *user_tid = (int *)(uintptr_t)s->user_child_tid;
+	bool clear_tid = s->user_tid_flags & CLONE_CHILD_CLEARTID;
 	long r, fd;
 
 	if (s->user_tid_flags & CLONE_CHILD_SETTID)
@@ -616,19 +665,20 @@ void timens__child_ns(struct child_share *s)
 		if (fd >= 0)
 			raw_syscall(SYS_close, fd);
 	}
-	if (r < 0) {
-		/* Our exit must not overwrite the report. */
-		raw_syscall(SYS_set_tid_address, NULL);
-		__atomic_store_n(&s->state, CHILD_FAILED | (uint32_t)-r << 8, __ATOMIC_SEQ_CST);
-		sys_futex(&s->state, FUTEX_WAKE, 1);
-		raw_syscall(SYS_exit, 0);
-	}
-	/* Report, then give the caller's clear_child_tid back. */
-	__atomic_store_n(&s->state, CHILD_READY, __ATOMIC_SEQ_CST);
-	raw_syscall(SYS_set_tid_address,
-		    (s->user_tid_flags & CLONE_CHILD_CLEARTID) ? user_tid : NULL);
-	if (__atomic_load_n(&s->waiting, __ATOMIC_SEQ_CST))
-		sys_futex(&s->state, FUTEX_WAKE, 1);
+	/*
+	 * The report is our last touch of the page: once we say, the caller
+	 * returns, and its next call (or its thread's exit) may reuse or
+	 * unmap the page while we still run.  So first the caller's
+	 * clear_child_tid back (or none, not to overwrite a failure report),
+	 * then the word, then a wake-up by address alone (on a page gone by
+	 * then it is EFAULT, harmless).
+	 */
+	raw_syscall(SYS_set_tid_address, r < 0 || !clear_tid ? NULL : user_tid);
+	__atomic_store_n(&s->state, r < 0 ? CHILD_FAILED | (uint32_t)-r << 8 : CHILD_READY,
+			 __ATOMIC_SEQ_CST);
+	raw_syscall(SYS_futex, &s->state, FUTEX_WAKE, 1, NULL, NULL, 0);
+	if (r < 0)
+		raw_syscall(SYS_exit, 127);
 }
 
 static void plan_helper(struct clone_plan *p, bool userns)
@@ -879,6 +929,7 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 		return fail(r);
 	}
 	p = &a->plan;
+	p->caller_errno = errno;
 	p->oldmask = old;
 	p->kargs = args;
 	p->offset = off;
@@ -917,15 +968,16 @@ long timens__clone_setup(struct clone_plan *p)
 	 * Inplace for a single-threaded caller allowed to setns() back;
 	 * else the child path, whose child is the calling thread's own;
 	 * the helper only where neither can serve (BENCHMARKS.md and
-	 * docs/design.md have why, in that order).  A CLONE_VM child that we
-	 * do not wait for (no CLONE_VFORK) still shares our memory when we
-	 * would setns() back, which the kernel then refuses (EUSERS): such a
-	 * call cannot go inplace.
+	 * docs/design.md have why, in that order).  A CLONE_VM child shares
+	 * our memory when we would setns() back, which the kernel then
+	 * refuses (EUSERS), even with CLONE_VFORK: the vfork completion
+	 * wakes us a moment before the child has left our memory.  So no
+	 * CLONE_VM call goes inplace.
 	 */
 	r = 1;
 	if (!userns && (probe->force == TIMENS_PATH_NONE || probe->force == TIMENS_PATH_KERNEL ||
 			probe->force == TIMENS_PATH_INPLACE) &&
-	    (!(flags & CLONE_VM) || (flags & CLONE_VFORK)))
+	    !(flags & CLONE_VM))
 		r = inplace_begin((struct clone_area *)p);
 	if (r < 0)
 		return r;
@@ -971,6 +1023,8 @@ long timens__clone_finish(struct clone_plan *p, long ret)
 		errno = (int)-ret;
 		return -1;
 	}
+	/* As the raw system call, a success leaves errno alone. */
+	errno = p->caller_errno;
 	return ret;
 }
 
