@@ -1023,8 +1023,13 @@ long timens__clone_finish(struct clone_plan *p, long ret)
 		errno = (int)-ret;
 		return -1;
 	}
-	/* As the raw system call, a success leaves errno alone. */
-	errno = p->caller_errno;
+	/*
+	 * As the raw system call, a success leaves errno alone; written only
+	 * if it changed (after a fork each page we write is a copy-on-write
+	 * fault, errno's too).
+	 */
+	if (errno != p->caller_errno)
+		errno = p->caller_errno;
 	return ret;
 }
 
