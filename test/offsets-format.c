@@ -60,16 +60,6 @@ static void check_round_trip(int64_t v, int *bad)
 	}
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t rng(void)
-{
-	/* xorshift64*: reproducible, so a failure can be replayed. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ULL;
-}
 
 static const int64_t unit_ns[] = {
 	1, 1000, 1000000, S, 60 * S, 3600 * S, 86400 * S, 604800 * S,
@@ -118,8 +108,8 @@ int main(int argc, char **argv)
 	/* Random values over every magnitude, and values made of whole units. */
 	bad = 0;
 	for (count = 0; count < 200000; count++) {
-		uint64_t r = rng();
-		int64_t v = (int64_t)(r >> (rng() % 64));
+		uint64_t r = test_rand();
+		int64_t v = (int64_t)(r >> (test_rand() % 64));
 
 		if (count & 1)
 			v = -v;
@@ -134,7 +124,7 @@ int main(int argc, char **argv)
 		int longest = 0;
 
 		for (count = 0; count < 100000; count++) {
-			int n = timens_format_offset((int64_t)rng(), buf, sizeof(buf));
+			int n = timens_format_offset((int64_t)test_rand(), buf, sizeof(buf));
 
 			if (n > longest)
 				longest = n;

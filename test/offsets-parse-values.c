@@ -30,20 +30,10 @@ struct tally {
 	unsigned long misplaced;	/* edges: on the wrong side of the limit */
 };
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-/* xorshift64*: fixed seed, so a failure reproduces. */
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dULL;
-}
 
 static unsigned int rng_below(unsigned int n)
 {
-	return (unsigned int)(rng() % n);
+	return (unsigned int)(test_rand() % n);
 }
 
 /* The library's verdict on TEXT; returns the errno (0: accepted). */

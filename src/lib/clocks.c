@@ -20,7 +20,6 @@
  * below zero or above KTIME_SEC_MAX / 2 seconds at the moment they are
  * written (kernel/time/namespace.c, proc_timens_set_offset()).
  */
-#define KTIME_SEC_MAX		(INT64_MAX / NSEC_PER_SEC)
 #define CLOCK_SEC_LIMIT		(KTIME_SEC_MAX / 2)
 
 static int read_own(struct timens_clocks *c)

@@ -412,7 +412,6 @@ cannot:
 
 /* The initial time namespace's inode (PROC_TIME_INIT_INO). */
 #define TIME_NS_INIT_INO 0xEFFFFFFAU
-#define KTIME_SEC_MAX (INT64_MAX / NSEC_PER_SEC)
 #define CAP_SYS_ADMIN_BIT 21
 #define CAP_SYS_TIME_BIT 25
 

@@ -9,6 +9,9 @@
 #include "timens.h"
 #include "../common/nsec.h"
 
+/* The kernel's largest time in seconds (include/linux/time64.h). */
+#define KTIME_SEC_MAX (INT64_MAX / NSEC_PER_SEC)
+
 #define TIMENS_EXPORT __attribute__((visibility("default")))
 
 /* Kernel version as major << 16 | minor << 8 | patch (patch capped). */

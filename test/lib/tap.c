@@ -539,3 +539,13 @@ void idle_thread_stop(struct idle_thread *t)
 	pthread_join(t->thread, NULL);
 	close(t->pipe[0]);
 }
+
+uint64_t test_rand(void)
+{
+	static uint64_t state = 0x9e3779b97f4a7c15ULL;
+
+	state ^= state >> 12;
+	state ^= state << 25;
+	state ^= state >> 27;
+	return state * 0x2545f4914f6cdd1dULL;
+}

@@ -131,4 +131,7 @@ uint64_t ns_ino(const char *path);
  */
 int64_t fit_negative(clockid_t clock, int64_t want);
 
+/* xorshift64* from a fixed seed: the same sequence every run, so a failure replays. */
+uint64_t test_rand(void);
+
 #endif
