@@ -58,6 +58,15 @@ BUILD      ?= build
 SANFLAGS   :=
 endif
 
+# The architecture the compiler builds for, and so the assembly and
+# register layout the library takes (src/lib/arch/ARCH; src/lib/stubs.h
+# says what each provides).  Anything else stops here, not at run time.
+ARCH_SUPPORTED := $(notdir $(wildcard src/lib/arch/*))
+ARCH       := $(shell $(CC) -dumpmachine 2>/dev/null | sed 's/-.*//')
+ifeq ($(filter $(ARCH),$(ARCH_SUPPORTED)),)
+$(error libtimens supports $(ARCH_SUPPORTED); $(CC) builds for "$(ARCH)")
+endif
+
 # x86 control-flow protection (IBT, shadow stack) wherever the compiler
 # has it: the objects are then marked in their GNU property notes, the .S
 # by hand (see its end), and the linker marks libtimens.so and programs
@@ -81,15 +90,17 @@ endif
 
 # What every object is compiled with, before the builder's flags.
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARNINGS) $(SANFLAGS) $(CF_PROTECTION)
-LIB_CFLAGS  := $(BASE_CFLAGS) -fPIC -fvisibility=hidden -Isrc/lib
-ASM_FLAGS   := -fPIC -Isrc/lib $(CF_PROTECTION)
+LIB_INC     := -Isrc/lib -Isrc/lib/arch/$(ARCH)
+LIB_CFLAGS  := $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(LIB_INC)
+ASM_FLAGS   := -fPIC $(LIB_INC) $(CF_PROTECTION)
 LDFLAGS_SAN := $(SANFLAGS)
 COMPILE      = $(CC) $(1) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS)
 
 LIB_SRCS := $(wildcard src/lib/*.c)
-LIB_ASM  := $(wildcard src/lib/*.S)
+LIB_ASM  := $(wildcard src/lib/arch/$(ARCH)/*.S)
+LIB_HDRS := $(wildcard src/lib/*.h src/lib/arch/$(ARCH)/*.h)
 LIB_OBJS := $(LIB_SRCS:src/lib/%.c=$(BUILD)/lib/%.o) \
-            $(LIB_ASM:src/lib/%.S=$(BUILD)/lib/%.o)
+            $(LIB_ASM:src/lib/arch/$(ARCH)/%.S=$(BUILD)/lib/%.o)
 LIB_SO      := $(BUILD)/libtimens.so
 LIB_SONAME  := libtimens.so.$(SOVERSION)
 LIB_REAL    := libtimens.so.$(VERSION)
@@ -149,7 +160,7 @@ $(BUILD)/lib/%.o: src/lib/%.c
 	@mkdir -p $(@D)
 	$(call COMPILE,$(LIB_CFLAGS)) -c -o $@ $<
 
-$(BUILD)/lib/%.o: src/lib/%.S
+$(BUILD)/lib/%.o: src/lib/arch/$(ARCH)/%.S
 	@mkdir -p $(@D)
 	$(call COMPILE,$(ASM_FLAGS)) -c -o $@ $<
 
@@ -240,13 +251,13 @@ test-static:
 	@mkdir -p $(STATIC)/lib
 	@for f in $(LIB_SRCS) $(LIB_ASM); do \
 		o=$(STATIC)/lib/$$(basename $$f).o; \
-		$(CC) -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib $(CF_PROTECTION) \
+		$(CC) -std=gnu11 -D_GNU_SOURCE -Iinclude $(LIB_INC) $(CF_PROTECTION) \
 			$(CPPFLAGS) $(CFLAGS) -c -o $$o $$f || exit 1; \
 	done
 	@rm -f $(STATIC)/LIST $(STATIC)/BENCH
 	@for t in $(TEST_SRCS) $(STATIC_BENCH); do \
 		n=$$(basename $$t .c); \
-		$(CC) $(TEST_CFLAGS) -Isrc/lib -Ibench $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
+		$(CC) $(TEST_CFLAGS) $(LIB_INC) -Ibench $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
 			-static -o $(STATIC)/$$n $$t $(TEST_LIB) $(STATIC)/lib/*.o -pthread || exit 1; \
 		case $$t in bench/*) echo $$n >> $(STATIC)/BENCH;; \
 		            *) echo $$n >> $(STATIC)/LIST;; esac; \
@@ -254,7 +265,7 @@ test-static:
 
 $(BUILD)/bench/%: bench/%.c $(LIB_A)
 	@mkdir -p $(@D)
-	$(call COMPILE,$(BASE_CFLAGS) -Isrc/lib) $(LDFLAGS) -o $@ $< $(LIB_A) -pthread $(LDFLAGS_SAN)
+	$(call COMPILE,$(BASE_CFLAGS) $(LIB_INC)) $(LDFLAGS) -o $@ $< $(LIB_A) -pthread $(LDFLAGS_SAN)
 
 bench: $(BENCH_PROGS) cli
 	@if [ -x bench/run ]; then bench/run $(BUILD); else \
@@ -325,7 +336,7 @@ FUZZ_SECONDS ?= 30
 # Beside BUILD; the sanitizer build shares the plain one's (build-fuzz):
 # it is instrumented its own way whatever SANITIZE says.
 FUZZ_BUILD   ?= $(patsubst %-san,%,$(BUILD))-fuzz
-FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib \
+FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude $(LIB_INC) \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SRCS    := $(wildcard fuzz/*.c)
 FUZZ_BINS    := $(FUZZ_SRCS:fuzz/%.c=$(FUZZ_BUILD)/%)
@@ -333,7 +344,7 @@ DEPS         += clang valgrind
 
 .PHONY: fuzz fuzz-build fuzz-clean
 
-$(FUZZ_BUILD)/%: fuzz/%.c $(LIB_SRCS) $(LIB_ASM) include/timens.h $(wildcard src/lib/*.h)
+$(FUZZ_BUILD)/%: fuzz/%.c $(LIB_SRCS) $(LIB_ASM) include/timens.h $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) $(LIB_ASM) -pthread
 
@@ -360,9 +371,9 @@ clean: fuzz-clean
 VG_BUILD ?= $(patsubst %-san,%,$(BUILD))-vg
 VG_BIN   := $(VG_BUILD)/timens
 
-$(VG_BIN): $(CLI_SRCS) $(LIB_SRCS) $(LIB_ASM) include/timens.h $(wildcard src/lib/*.h src/cli/*.h)
+$(VG_BIN): $(CLI_SRCS) $(LIB_SRCS) $(LIB_ASM) include/timens.h $(LIB_HDRS) $(wildcard src/cli/*.h)
 	@mkdir -p $(@D)
-	$(CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Isrc/lib -Isrc/cli \
+	$(CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude $(LIB_INC) -Isrc/cli \
 		-DTIMENS_VERSION='"$(VERSION)"' -o $@ $(CLI_SRCS) $(LIB_SRCS) $(LIB_ASM) -pthread
 
 .PHONY: valgrind valgrind-build

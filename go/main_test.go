@@ -43,9 +43,18 @@ func TestMain(m *testing.M) {
 	if len(cc) == 0 {
 		cc = []string{"cc"}
 	}
+	// The library's per-architecture headers are those of what CC builds
+	// for, as the Makefile takes them.
+	machine, err := exec.Command(cc[0], append(append([]string(nil), cc[1:]...), "-dumpmachine")...).Output()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%v -dumpmachine: %v\n", cc, err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	archInc := "-I../src/lib/arch/" + strings.SplitN(strings.TrimSpace(string(machine)), "-", 2)[0]
 	builds := [][]string{
 		append(append([]string(nil), cc...), "-O2", "-Wall", "-Werror", "-o", clockRead, "testdata/clockread.c"),
-		append(append([]string(nil), cc...), "-O2", "-Wall", "-Werror", "-std=gnu11", "-D_GNU_SOURCE", "-I../include", "-I../src/lib",
+		append(append([]string(nil), cc...), "-O2", "-Wall", "-Werror", "-std=gnu11", "-D_GNU_SOURCE", "-I../include", "-I../src/lib", archInc,
 			"-o", offsetC, "testdata/offsetc.c", "../src/lib/offsets.c",
 			"../src/lib/offsets-write.c"),
 	}

@@ -39,8 +39,8 @@ ok $? "the compiler marks an object built with -fcf-protection"
 
 mkdir "$scratch/ar" && (cd "$scratch/ar" && ar x "$build/libtimens.a")
 bad=$(unmarked "$scratch"/ar/*.o)
-[ -z "$bad" ] && [ -e "$scratch/ar/clone3-x86_64.o" ]
-ok $? "every object in libtimens.a is marked, clone3-x86_64.o included (${bad:-all $(ls "$scratch/ar" | wc -l)})"
+[ -z "$bad" ] && [ -e "$scratch/ar/clone3-entry.o" ]
+ok $? "every object in libtimens.a is marked, clone3-entry.o included (${bad:-all $(ls "$scratch/ar" | wc -l)})"
 
 # libtimens.so.
 so=$(readlink -f "$build/libtimens.so")
@@ -101,7 +101,8 @@ else
 fi
 
 # The note is claimed only where the compiler was asked for it.
-"$cc" -c -I"$top/src/lib" -o "$scratch/plain.o" "$top/src/lib/clone3-x86_64.S"
+"$cc" -c -I"$top/src/lib" -I"$top/src/lib/arch/x86_64" -o "$scratch/plain.o" \
+	"$top/src/lib/arch/x86_64/clone3-entry.S"
 ! marked "$scratch/plain.o"
 ok $? "the .S built without -fcf-protection claims nothing"
 exit $((tap_failed != 0))

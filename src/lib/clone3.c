@@ -2,7 +2,7 @@
 /*
  * timens_clone3(): validation, then one of the paths below (docs/design.md
  * has the table, and why each is taken).  The entry point itself is in
- * clone3-x86_64.S; see there for why.
+ * arch/ARCH/clone3-entry.S; see there for why.
  *
  *   native   the kernel takes timens_offset: the call goes straight to it.
  *   kernel   no offsets asked (timens_offset 0, or a size without the
@@ -47,6 +47,7 @@
 
 #include "internal.h"
 #include "plan.h"
+#include "stubs.h"
 #include "syscall.h"
 
 #ifndef CLONE_DETACHED
@@ -56,136 +57,6 @@
 #define KERNEL_NSIG 64
 #define MAX_PID_NS_LEVEL 32
 #define PAGE_LIMIT 4096
-
-struct clone_plan {
-	uint64_t ret, rsp, rbx, rbp, r12, r13, r14, r15;
-	uint64_t kind;
-	uint64_t ksize;
-	int64_t child_result;
-	uint64_t child_rsp;
-	uint64_t oldmask;
-	int64_t child_close_fd;
-	struct timens_clone_args kargs;
-	struct timens_clone_args hargs;
-	uint64_t stack_top;
-	uint64_t child_share;		/* child path: the child's struct child_share */
-	/* C only from here on. */
-	uint64_t stack_base;		/* lowest byte of the area's stack */
-	struct timens_offset offset;
-	uint64_t unshare_flags;		/* what the helper unshares */
-	int own_ns_fd;			/* inplace: to setns back */
-	bool exit_signal_pending;	/* child path: before the clone */
-	int caller_errno;		/* as the caller had it, for a success */
-	enum timens_path path;
-};
-
-_Static_assert(offsetof(struct clone_plan, kind) == PLAN_KIND, "plan");
-_Static_assert(offsetof(struct clone_plan, ksize) == PLAN_KSIZE, "plan");
-_Static_assert(offsetof(struct clone_plan, child_result) == PLAN_CHILD_RESULT, "plan");
-_Static_assert(offsetof(struct clone_plan, child_rsp) == PLAN_CHILD_RSP, "plan");
-_Static_assert(offsetof(struct clone_plan, oldmask) == PLAN_OLDMASK, "plan");
-_Static_assert(offsetof(struct clone_plan, child_close_fd) == PLAN_CHILD_CLOSE_FD, "plan");
-_Static_assert(offsetof(struct clone_plan, kargs) == PLAN_KARGS, "plan");
-_Static_assert(offsetof(struct clone_plan, hargs) == PLAN_HARGS, "plan");
-_Static_assert(offsetof(struct clone_plan, stack_top) == PLAN_STACK_TOP, "plan");
-_Static_assert(offsetof(struct clone_plan, child_share) == PLAN_CHILD_SHARE, "plan");
-_Static_assert(offsetof(struct clone_plan, r15) == PLAN_R15, "plan");
-_Static_assert(offsetof(struct timens_clone_args, stack) == 40, "clone_args");
-_Static_assert(offsetof(struct timens_clone_args, stack_size) == 48, "clone_args");
-_Static_assert(sizeof(struct timens_clone_args) == TIMENS_CLONE_ARGS_SIZE_VER3, "VER3");
-
-/*
- * A thread's clone area: one mapping of AREA_SIZE bytes, made at the
- * thread's first emulated call and unmapped when the thread exits:
- *
- *   [guard page][stack, growing down ...........][struct clone_area]
- *
- * MADV_WIPEONFORK (a forked child that looks finds zeroes, so tid 0; see
- * docs/design.md).  The stack is the C stack of the call's setup and
- * finish and the helper's.
- */
-#define AREA_SIZE (64 * 1024)
-
-struct clone_area {
-	struct clone_plan plan;		/* first: a plan is its area */
-	pid_t tid;			/* the owner; 0 in a forked child */
-	bool threads_seen;		/* inplace refused: not the only thread */
-	/* Our timens_offsets file, named as /proc numbers us (made once). */
-	char offsets_path[TIMENS_PROC_DIR_MAX + 16];
-};
-
-/*
- * The child path's meeting point with its child: one page of the calling
- * thread's, MAP_SHARED so that the child (a copy of us, or sharing our
- * memory) and we see the same bytes and a fork write-protects none of it.
- * We fill it before the clone; the child reads what it needs and reports
- * in STATE, which the kernel also clears (and wakes) should the child die
- * first: it is the child's clear_child_tid until it reports.
- */
-enum {
-	CHILD_DIED = 0,			/* written by the kernel at the child's exit */
-	CHILD_PENDING = 1,
-	CHILD_READY = 2,		/* in its namespace, back to the caller's code */
-	CHILD_FAILED = 3,		/* | errno << 8: it exits */
-};
-
-struct child_share {
-	uint32_t state;			/* CHILD_*, read and written atomically */
-	uint32_t waiting;		/* we sleep on STATE (FUTEX_WAIT) */
-	struct timens_offset offset;
-	uint64_t user_child_tid;	/* the caller's child_tid ... */
-	uint64_t user_tid_flags;	/* ... for its CLONE_CHILD_SETTID/CLEARTID */
-	uint32_t enter;			/* setns() into it (a child with its own memory) */
-	uint32_t thread;		/* CLONE_THREAD: /proc/self is not the child */
-};
-
-/* Called from the assembly entry; hidden, not part of the API. */
-uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t size);
-long timens__clone_setup(struct clone_plan *p);
-long timens__clone_finish(struct clone_plan *p, long ret);
-_Noreturn void timens__helper_main(struct clone_plan *p);
-_Noreturn void timens__helper_clone(struct clone_plan *p);
-void timens__child_ns(struct child_share *s);
-void timens__set_errno(int err);
-
-static __thread struct clone_area *tls_area;
-static __thread struct child_share *tls_share;
-static __thread enum timens_path last_path;
-static pthread_key_t area_key;
-static pthread_once_t area_key_once = PTHREAD_ONCE_INIT;
-static int area_key_err;
-
-/*
- * Only when it changes: after a fork our thread-local block is
- * write-protected like the rest, and a call that takes the same path as
- * the last one should not pay a fault to say so.
- */
-void timens__set_last_path(enum timens_path path)
-{
-	if (last_path != path)
-		last_path = path;
-}
-
-TIMENS_EXPORT enum timens_path timens_last_path(void)
-{
-	return last_path;
-}
-
-TIMENS_EXPORT const char *timens_path_name(enum timens_path path)
-{
-	switch (path) {
-	case TIMENS_PATH_NONE:		 return "none";
-	case TIMENS_PATH_KERNEL:	 return "kernel";
-	case TIMENS_PATH_NATIVE:	 return "native";
-	case TIMENS_PATH_INPLACE:	 return "inplace";
-	case TIMENS_PATH_HELPER_THREAD:	 return "helper-thread";
-	case TIMENS_PATH_HELPER_PROCESS: return "helper-process";
-	case TIMENS_PATH_SPAWN_VFORK:	 return "spawn-vfork";
-	case TIMENS_PATH_SPAWN_FORK:	 return "spawn-fork";
-	case TIMENS_PATH_CHILD:		 return "child";
-	}
-	return "unknown";
-}
 
 void timens__set_errno(int err)
 {
@@ -471,26 +342,11 @@ static int child_path_check(const struct clone_plan *p, uint64_t flags)
 	return 0;
 }
 
-/* The calling thread's child_share, made at its first child-path call. */
-static struct child_share *own_share(void)
-{
-	void *m;
-
-	if (tls_share)
-		return tls_share;
-	m = mmap(NULL, sizeof(struct child_share), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	tls_share = m;
-	return tls_share;
-}
-
 /* The child path, up to the clone: the share filled, the child's args. */
 static int child_path_begin(struct clone_plan *p)
 {
 	struct timens_clone_args *k = &p->kargs;
-	struct child_share *s = own_share();
+	struct child_share *s = timens__own_share();
 	const uint64_t tid_flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
 	sigset_t pending;
 
@@ -721,115 +577,6 @@ static uintptr_t fail(int err)
 	return PREPARE_FAILED;
 }
 
-/* The start of A's mapping: the area is its last page. */
-static char *area_base(struct clone_area *a)
-{
-	return (char *)a + sysconf(_SC_PAGESIZE) - AREA_SIZE;
-}
-
-static void area_free(void *area)
-{
-	struct clone_area *a = area;
-	char *base = area_base(a);
-	struct child_share *share = NULL;
-
-	/*
-	 * Forget it first: a signal handler, or another key's destructor,
-	 * may still call us in this thread and must make a new one.
-	 */
-	if (tls_area == a) {
-		share = tls_share;
-		tls_area = NULL;
-		tls_share = NULL;
-	}
-	atomic_signal_fence(memory_order_seq_cst);
-	if (share)
-		munmap(share, sizeof(*share));
-	munmap(base, AREA_SIZE);
-}
-
-static void make_area_key(void)
-{
-	area_key_err = pthread_key_create(&area_key, area_free);
-}
-
-/* The fields of a new area, or of one a fork has wiped (signals blocked). */
-static void area_init(struct clone_area *a, pid_t tid)
-{
-	a->threads_seen = false;
-	a->offsets_path[0] = '\0';
-	a->plan.stack_base = (uint64_t)(uintptr_t)area_base(a) + (uint64_t)sysconf(_SC_PAGESIZE);
-	a->plan.stack_top = (uint64_t)(uintptr_t)a & ~(uint64_t)15;
-	a->tid = tid;
-}
-
-/*
- * The calling thread's clone area, made on first use: NULL with errno
- * set if it cannot be.  Called with every signal blocked, so that no
- * handler's call sees an area half made.  One made by another task is
- * not ours: after a fork it reads as zeroes (tid 0) and is taken over as
- * it is; a task that shares its parent's memory and thread-local block
- * (CLONE_VM without CLONE_SETTLS), or a forked child where the area
- * could not be marked wipe-on-fork, finds another tid there and makes
- * its own.
- */
-static struct clone_area *own_area(pid_t tid)
-{
-	struct clone_area *a = tls_area;
-	size_t page;
-	char *base;
-	int err;
-
-	if (a && a->tid == tid)
-		return a;
-	if (a && a->tid == 0) {
-		/*
-		 * A forked copy of us: the child-path page is still shared
-		 * with the thread we are a copy of, so it is not ours.
-		 */
-		if (tls_share)
-			munmap(tls_share, sizeof(*tls_share));
-		tls_share = NULL;
-		area_init(a, tid);
-		return a;
-	}
-	/* Whoever's page it is (a task sharing our memory may use it), not ours. */
-	tls_share = NULL;
-	err = pthread_once(&area_key_once, make_area_key);
-	if (err || (err = area_key_err)) {
-		errno = err;
-		return NULL;
-	}
-	page = (size_t)sysconf(_SC_PAGESIZE);
-	base = mmap(NULL, AREA_SIZE, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	a = (struct clone_area *)(base + AREA_SIZE - page);
-	if (mprotect(base, page, PROT_NONE))
-		goto undo;
-	/*
-	 * Only an optimisation: without it (a kernel built without
-	 * madvise(), for one) fork() write-protects the area like the rest,
-	 * and a forked child finds a copy with its parent's tid in it and
-	 * makes an area of its own.
-	 */
-	(void)madvise(base, AREA_SIZE, MADV_WIPEONFORK);
-	err = pthread_setspecific(area_key, a);
-	if (err) {
-		errno = err;
-		goto undo;
-	}
-	area_init(a, tid);
-	tls_area = a;
-	return a;
-undo:
-	err = errno;
-	munmap(base, AREA_SIZE);
-	errno = err;
-	return NULL;
-}
-
 /*
  * Bytes past VER3 must be zero for us to know the call: read in chunks on
  * our small frame.  0 if they are, -EFAULT (the kernel's business, as a
@@ -921,7 +668,7 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	r = (int)raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
 	if (r < 0)
 		return fail(-r);	/* never on Linux: valid set and size */
-	a = own_area(sys_gettid());
+	a = timens__own_area(sys_gettid());
 	if (!a) {
 		r = errno;
 		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
@@ -959,7 +706,7 @@ long timens__clone_setup(struct clone_plan *p)
 	p->kargs.timens_offset = 0;
 	p->ksize = TIMENS_CLONE_ARGS_SIZE_VER2;
 	/* With a stack of its own the child starts where the kernel puts it. */
-	p->child_rsp = p->kargs.stack ? 0 : p->rsp;
+	p->child_sp = p->kargs.stack ? 0 : p->saved[PLAN_SP / 8];
 
 	p->child_share = 0;
 

@@ -1,35 +1,34 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The plan of one timens_clone3() call, shared by clone3.c and the
- * assembly entry in clone3-x86_64.S.  The offsets below are the
- * assembly's view of the struct; clone3.c checks them at compile time.
+ * assembly entry (arch/ARCH/clone3-entry.S).  The offsets below are the
+ * assembly's view of struct clone_plan, checked against it at compile
+ * time; where the caller's registers go is each architecture's
+ * (arch/ARCH/machine.h), the rest is common.
  *
- * The plan lives in the calling thread's clone area (clone3.c), which a
+ * The plan lives in the calling thread's clone area (area.c), which a
  * forked child sees as zeroes: the child reads nothing of it, what it
- * needs travels in registers (LOAD_CHILD_STATE; docs/design.md,
- * "Copy-on-write" and "The assembly entry").
+ * needs travels in registers (docs/design.md, "Copy-on-write" and "The
+ * assembly entry").
  */
 #ifndef TIMENS_PLAN_H
 #define TIMENS_PLAN_H
 
+#include "machine.h"
+
 #define PLAN_RET		0	/* caller's return address */
-#define PLAN_RSP		8	/* caller's stack pointer after return */
-#define PLAN_RBX		16	/* caller's callee-saved registers */
-#define PLAN_RBP		24
-#define PLAN_R12		32
-#define PLAN_R13		40
-#define PLAN_R14		48
-#define PLAN_R15		56
-#define PLAN_KIND		64	/* PLAN_KIND_* */
-#define PLAN_KSIZE		72	/* size of kargs for the kernel */
-#define PLAN_CHILD_RESULT	80	/* written by the helper: pid or -errno */
-#define PLAN_CHILD_RSP		88	/* the child's sp; 0: the kernel's (a stack was given) */
-#define PLAN_OLDMASK		96	/* caller's signal mask (kernel sigset) */
-#define PLAN_CHILD_CLOSE_FD	104	/* fd the child closes first, or -1 */
-#define PLAN_KARGS		112	/* clone_args for the caller's child */
-#define PLAN_HARGS		208	/* clone_args for the helper */
-#define PLAN_STACK_TOP		304	/* top of the area's stack (16-aligned) */
-#define PLAN_CHILD_SHARE	312	/* child path: its struct child_share, else 0 */
+#define PLAN_SP			8	/* caller's stack pointer after return */
+/* ... the caller's callee-saved registers, to PLAN_SAVED_SIZE. */
+#define PLAN_KIND		(PLAN_SAVED_SIZE + 0)	/* PLAN_KIND_* */
+#define PLAN_KSIZE		(PLAN_SAVED_SIZE + 8)	/* size of kargs for the kernel */
+#define PLAN_CHILD_RESULT	(PLAN_SAVED_SIZE + 16)	/* by the helper: pid or -errno */
+#define PLAN_CHILD_SP		(PLAN_SAVED_SIZE + 24)	/* the child's sp; 0: the kernel's */
+#define PLAN_OLDMASK		(PLAN_SAVED_SIZE + 32)	/* caller's signal mask (kernel sigset) */
+#define PLAN_CHILD_CLOSE_FD	(PLAN_SAVED_SIZE + 40)	/* fd the child closes first, or -1 */
+#define PLAN_KARGS		(PLAN_SAVED_SIZE + 48)	/* clone_args for the caller's child */
+#define PLAN_HARGS		(PLAN_SAVED_SIZE + 144)	/* clone_args for the helper */
+#define PLAN_STACK_TOP		(PLAN_SAVED_SIZE + 240)	/* top of the area's stack (16-aligned) */
+#define PLAN_CHILD_SHARE	(PLAN_SAVED_SIZE + 248)	/* child path: its struct child_share, else 0 */
 
 #define PLAN_KIND_CLONE		2	/* the caller's thread calls clone3 */
 #define PLAN_KIND_HELPER	3	/* a vfork-style helper calls it */
@@ -38,4 +37,101 @@
 #define PREPARE_PASSTHROUGH	0	/* plain clone3 with the caller's args */
 #define PREPARE_FAILED		1	/* errno is set; return -1 */
 
+#ifndef __ASSEMBLER__
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+struct clone_plan {
+	uint64_t saved[PLAN_SAVED_SIZE / 8];	/* the caller's: PLAN_RET, PLAN_SP, ... */
+	uint64_t kind;
+	uint64_t ksize;
+	int64_t child_result;
+	uint64_t child_sp;
+	uint64_t oldmask;
+	int64_t child_close_fd;
+	struct timens_clone_args kargs;
+	struct timens_clone_args hargs;
+	uint64_t stack_top;
+	uint64_t child_share;		/* child path: the child's struct child_share */
+	/* C only from here on. */
+	uint64_t stack_base;		/* lowest byte of the area's stack */
+	struct timens_offset offset;
+	uint64_t unshare_flags;		/* what the helper unshares */
+	int own_ns_fd;			/* inplace: to setns back */
+	bool exit_signal_pending;	/* child path: before the clone */
+	int caller_errno;		/* as the caller had it, for a success */
+	enum timens_path path;
+};
+
+#define PLAN_CHECK(field, off) \
+	_Static_assert(offsetof(struct clone_plan, field) == (off), "plan: " #field)
+PLAN_CHECK(saved[PLAN_SP / 8], PLAN_SP);
+PLAN_CHECK(kind, PLAN_KIND);
+PLAN_CHECK(ksize, PLAN_KSIZE);
+PLAN_CHECK(child_result, PLAN_CHILD_RESULT);
+PLAN_CHECK(child_sp, PLAN_CHILD_SP);
+PLAN_CHECK(oldmask, PLAN_OLDMASK);
+PLAN_CHECK(child_close_fd, PLAN_CHILD_CLOSE_FD);
+PLAN_CHECK(kargs, PLAN_KARGS);
+PLAN_CHECK(hargs, PLAN_HARGS);
+PLAN_CHECK(stack_top, PLAN_STACK_TOP);
+PLAN_CHECK(child_share, PLAN_CHILD_SHARE);
+#undef PLAN_CHECK
+_Static_assert(PLAN_SAVED_SIZE % 16 == 0, "the common part starts 16-aligned");
+_Static_assert(offsetof(struct timens_clone_args, stack) == 40, "clone_args");
+_Static_assert(offsetof(struct timens_clone_args, stack_size) == 48, "clone_args");
+_Static_assert(sizeof(struct timens_clone_args) == TIMENS_CLONE_ARGS_SIZE_VER3, "VER3");
+
+/*
+ * A thread's clone area: one mapping of AREA_SIZE bytes, made at the
+ * thread's first emulated call and unmapped when the thread exits:
+ *
+ *   [guard page][stack, growing down ...........][struct clone_area]
+ *
+ * MADV_WIPEONFORK (a forked child that looks finds zeroes, so tid 0; see
+ * docs/design.md).  The stack is the C stack of the call's setup and
+ * finish and the helper's.
+ */
+struct clone_area {
+	struct clone_plan plan;		/* first: a plan is its area */
+	pid_t tid;			/* the owner; 0 in a forked child */
+	bool threads_seen;		/* inplace refused: not the only thread */
+	/* Our timens_offsets file, named as /proc numbers us (made once). */
+	char offsets_path[TIMENS_PROC_DIR_MAX + 16];
+};
+
+/*
+ * The child path's meeting point with its child: one page of the calling
+ * thread's, MAP_SHARED so that the child (a copy of us, or sharing our
+ * memory) and we see the same bytes and a fork write-protects none of it.
+ * We fill it before the clone; the child reads what it needs and reports
+ * in STATE, which the kernel also clears (and wakes) should the child die
+ * first: it is the child's clear_child_tid until it reports.
+ */
+enum {
+	CHILD_DIED = 0,			/* written by the kernel at the child's exit */
+	CHILD_PENDING = 1,
+	CHILD_READY = 2,		/* in its namespace, back to the caller's code */
+	CHILD_FAILED = 3,		/* | errno << 8: it exits */
+};
+
+struct child_share {
+	uint32_t state;			/* CHILD_*, read and written atomically */
+	uint32_t waiting;		/* we sleep on STATE (FUTEX_WAIT) */
+	struct timens_offset offset;
+	uint64_t user_child_tid;	/* the caller's child_tid ... */
+	uint64_t user_tid_flags;	/* ... for its CLONE_CHILD_SETTID/CLEARTID */
+	uint32_t enter;			/* setns() into it (a child with its own memory) */
+	uint32_t thread;		/* CLONE_THREAD: /proc/self is not the child */
+};
+
+
+/* area.c: the calling thread's clone area and child-path page. */
+struct clone_area *timens__own_area(pid_t tid);
+struct child_share *timens__own_share(void);
+
+#endif /* __ASSEMBLER__ */
 #endif

@@ -16,14 +16,9 @@
 #include <sys/utsname.h>
 
 #include "internal.h"
+#include "stubs.h"
 #include "syscall.h"
 
-/*
- * clone3 from an assembly stub whose child, should a kernel ever create
- * one from these arguments, exits on the spot without touching memory.
- * Returns what the kernel returned (-errno on failure).
- */
-long timens__probe_clone3(void *args, size_t size);
 
 static struct timens_probe probe;
 static pthread_once_t probe_once = PTHREAD_ONCE_INIT;

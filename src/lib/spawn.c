@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 
 #include "internal.h"
+#include "stubs.h"
 #include "syscall.h"
 
 #define CHILD_STACK_SIZE (256 * 1024)
@@ -43,7 +44,6 @@
 		     TIMENS_SPAWN_USERNS_ROOT | TIMENS_SPAWN_SETSID | \
 		     TIMENS_SPAWN_SETSIGMASK | TIMENS_SPAWN_SETSIGDEF)
 
-long timens__clone3_run(void *args, size_t size, void (*fn)(void *), void *arg);
 
 struct spawn_ctx {
 	const char *path;

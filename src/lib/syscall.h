@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
+#include "machine.h"
+
 #ifndef __NR_clone3
 #define __NR_clone3 435			/* Linux 5.3 */
 #endif
@@ -27,26 +29,7 @@ static inline pid_t sys_gettid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
-/*
- * The same calls without libc, for code that runs in a vfork-style
- * helper sharing the caller's memory and TLS: they return -errno and
- * never touch errno.
- */
-static inline long raw_syscall6(long nr, long a, long b, long c, long d,
-				long e, long f)
-{
-	long ret;
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-
+/* raw_syscall6(): the same calls without libc (machine.h says when). */
 #define raw_syscall(nr, ...) raw_syscall_n(nr, __VA_ARGS__, 0, 0, 0, 0, 0, 0)
 #define raw_syscall_n(nr, a, b, c, d, e, f, ...)			\
 	raw_syscall6((nr), (long)(a), (long)(b), (long)(c), (long)(d),	\

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * timens_clone3() entry, x86-64.
+ * timens_clone3() entry, x86-64 (the contract every architecture
+ * implements is in src/lib/stubs.h).
  *
  * Why assembly: a child made with CLONE_VM|CLONE_VFORK runs on the
  * caller's stack while the parent sleeps, and it returns from this call
@@ -27,13 +28,8 @@
  * signal handler calling timens_clone3() again cannot overwrite a plan
  * still in use.
  */
+#include "asm.h"
 #include "plan.h"
-
-#define SYS_close		3
-#define SYS_rt_sigprocmask	14
-#define SYS_exit		60
-#define SYS_clone3		435
-#define SIG_SETMASK		2
 
 /*
  * Everything the child needs, from the plan at \p (which must not be
@@ -45,7 +41,7 @@
  */
 .macro LOAD_CHILD_STATE p, cfi=0
 	movq	PLAN_RET(\p), %r8
-	movq	PLAN_CHILD_RSP(\p), %r9
+	movq	PLAN_CHILD_SP(\p), %r9
 	movq	PLAN_OLDMASK(\p), %r10
 	movq	PLAN_CHILD_CLOSE_FD(\p), %rdx
 	movq	PLAN_KSIZE(\p), %rsi
@@ -54,7 +50,7 @@
 	movq	PLAN_RBX(\p), %rbx
 .if \cfi
 	.cfi_remember_state
-	/* CFA = *(rdi - 104), pc at rdi - 112: PLAN_RSP, PLAN_RET - PLAN_KARGS. */
+	/* CFA = *(rdi - 104), pc at rdi - 112: PLAN_SP, PLAN_RET - PLAN_KARGS. */
 	.cfi_escape 0x0f, 4, 0x75, 0x98, 0x7f, 0x06
 	.cfi_escape 0x10, 16, 3, 0x75, 0x90, 0x7f
 	.cfi_same_value %rbx
@@ -118,7 +114,7 @@ timens_clone3:
 	movq	(%rsp), %rcx
 	movq	%rcx, PLAN_RET(%rax)
 	leaq	8(%rsp), %rcx
-	movq	%rcx, PLAN_RSP(%rax)
+	movq	%rcx, PLAN_SP(%rax)
 	movq	%rbx, PLAN_RBX(%rax)
 	movq	%rbp, PLAN_RBP(%rax)
 	movq	%r12, PLAN_R12(%rax)
@@ -128,11 +124,11 @@ timens_clone3:
 	movq	%rax, %rbx
 	/*
 	 * For unwinders, until the return: the caller's sp, pc and rbx are
-	 * in the plan, which rbx points to (CFA = *(rbx + PLAN_RSP), pc =
+	 * in the plan, which rbx points to (CFA = *(rbx + PLAN_SP), pc =
 	 * *(rbx + PLAN_RET), rbx = *(rbx + PLAN_RBX), as DWARF expressions).
 	 * Then on the area's stack.
 	 */
-	.cfi_escape 0x0f, 3, 0x73, PLAN_RSP, 0x06
+	.cfi_escape 0x0f, 3, 0x73, PLAN_SP, 0x06
 	.cfi_escape 0x10, 16, 2, 0x73, PLAN_RET
 	.cfi_escape 0x10, 3, 2, 0x73, PLAN_RBX
 	movq	PLAN_STACK_TOP(%rbx), %rsp
@@ -184,7 +180,7 @@ timens_clone3:
 	movq	PLAN_R13(%rbx), %r13
 	movq	PLAN_R14(%rbx), %r14
 	movq	PLAN_R15(%rbx), %r15
-	movq	PLAN_RSP(%rbx), %rsp
+	movq	PLAN_SP(%rbx), %rsp
 	movq	PLAN_RBX(%rbx), %rbx
 	.cfi_def_cfa %rsp, 0
 	.cfi_register %rip, %r9
@@ -319,75 +315,4 @@ timens__helper_clone:
 	ud2
 	.size	timens__helper_clone, .-timens__helper_clone
 
-/*
- * long timens__probe_clone3(void *args, size_t size) - clone3 for the
- * feature probe: returns the raw result; a child, should one ever be
- * made, exits at once.
- */
-	.globl	timens__probe_clone3
-	.hidden	timens__probe_clone3
-	.type	timens__probe_clone3, @function
-timens__probe_clone3:
-	movl	$SYS_clone3, %eax
-	syscall
-	testq	%rax, %rax
-	jz	1f
-	ret
-1:
-	movl	$SYS_exit, %eax
-	xorl	%edi, %edi
-	syscall
-	ud2
-	.size	timens__probe_clone3, .-timens__probe_clone3
-
-
-/*
- * long timens__clone3_run(void *args, size_t size, void (*fn)(void *),
- *			   void *arg) - clone3 whose child runs FN(ARG) on
- * the stack given in ARGS and exits 127 should FN return.  The parent
- * gets what clone3 returned (pid or -errno).
- */
-	.globl	timens__clone3_run
-	.hidden	timens__clone3_run
-	.type	timens__clone3_run, @function
-timens__clone3_run:
-	movq	%rdx, %r8
-	movq	%rcx, %r9
-	movl	$SYS_clone3, %eax
-	syscall
-	testq	%rax, %rax
-	jz	1f
-	ret
-1:
-	xorl	%ebp, %ebp
-	andq	$-16, %rsp
-	movq	%r9, %rdi
-	call	*%r8
-	movl	$SYS_exit, %eax
-	movl	$127, %edi
-	syscall
-	ud2
-	.size	timens__clone3_run, .-timens__clone3_run
-
-/*
- * The GNU property note the compiler writes into C objects built with
- * -fcf-protection (which defines __CET__: bit 0 IBT, bit 1 shadow stack),
- * without which the linker drops the marking of libtimens.so and of every
- * static program.  IBT holds: the one indirect entry, timens_clone3,
- * starts with endbr64, and the jumps to the caller's return address land
- * after a call to a returns_twice function, where the compiler puts one.
- */
-#if defined(__CET__) && (__CET__ & 3)
-	.section .note.gnu.property, "a"
-	.p2align 3
-	.long	4			/* name size: "GNU" */
-	.long	16			/* descriptor size */
-	.long	5			/* NT_GNU_PROPERTY_TYPE_0 */
-	.asciz	"GNU"
-	.long	0xc0000002		/* GNU_PROPERTY_X86_FEATURE_1_AND */
-	.long	4			/* its data size */
-	.long	(__CET__ & 3)		/* IBT 1, SHSTK 2 */
-	.p2align 3
-#endif
-
-	.section .note.GNU-stack,"",@progbits
+	OBJECT_NOTES

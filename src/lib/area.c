@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The per-thread memory of timens_clone3(): the clone area, where an
+ * emulated call keeps its plan and runs its C code, and the child path's
+ * shared page (plan.h describes both; docs/design.md, "Copy-on-write",
+ * says why they exist).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "plan.h"
+
+#define AREA_SIZE (64 * 1024)
+
+static __thread struct clone_area *tls_area;
+static __thread struct child_share *tls_share;
+static pthread_key_t area_key;
+static pthread_once_t area_key_once = PTHREAD_ONCE_INIT;
+static int area_key_err;
+
+/* The calling thread's child_share, made at its first child-path call. */
+struct child_share *timens__own_share(void)
+{
+	void *m;
+
+	if (tls_share)
+		return tls_share;
+	m = mmap(NULL, sizeof(struct child_share), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	tls_share = m;
+	return tls_share;
+}
+
+/* The start of A's mapping: the area is its last page. */
+static char *area_base(struct clone_area *a)
+{
+	return (char *)a + sysconf(_SC_PAGESIZE) - AREA_SIZE;
+}
+
+static void area_free(void *area)
+{
+	struct clone_area *a = area;
+	char *base = area_base(a);
+	struct child_share *share = NULL;
+
+	/*
+	 * Forget it first: a signal handler, or another key's destructor,
+	 * may still call us in this thread and must make a new one.
+	 */
+	if (tls_area == a) {
+		share = tls_share;
+		tls_area = NULL;
+		tls_share = NULL;
+	}
+	atomic_signal_fence(memory_order_seq_cst);
+	if (share)
+		munmap(share, sizeof(*share));
+	munmap(base, AREA_SIZE);
+}
+
+static void make_area_key(void)
+{
+	area_key_err = pthread_key_create(&area_key, area_free);
+}
+
+/* The fields of a new area, or of one a fork has wiped (signals blocked). */
+static void area_init(struct clone_area *a, pid_t tid)
+{
+	a->threads_seen = false;
+	a->offsets_path[0] = '\0';
+	a->plan.stack_base = (uint64_t)(uintptr_t)area_base(a) + (uint64_t)sysconf(_SC_PAGESIZE);
+	a->plan.stack_top = (uint64_t)(uintptr_t)a & ~(uint64_t)15;
+	a->tid = tid;
+}
+
+/*
+ * The calling thread's clone area, made on first use: NULL with errno
+ * set if it cannot be.  Called with every signal blocked, so that no
+ * handler's call sees an area half made.  One made by another task is
+ * not ours: after a fork it reads as zeroes (tid 0) and is taken over as
+ * it is; a task that shares its parent's memory and thread-local block
+ * (CLONE_VM without CLONE_SETTLS), or a forked child where the area
+ * could not be marked wipe-on-fork, finds another tid there and makes
+ * its own.
+ */
+struct clone_area *timens__own_area(pid_t tid)
+{
+	struct clone_area *a = tls_area;
+	size_t page;
+	char *base;
+	int err;
+
+	if (a && a->tid == tid)
+		return a;
+	if (a && a->tid == 0) {
+		/*
+		 * A forked copy of us: the child-path page is still shared
+		 * with the thread we are a copy of, so it is not ours.
+		 */
+		if (tls_share)
+			munmap(tls_share, sizeof(*tls_share));
+		tls_share = NULL;
+		area_init(a, tid);
+		return a;
+	}
+	/* Whoever's page it is (a task sharing our memory may use it), not ours. */
+	tls_share = NULL;
+	err = pthread_once(&area_key_once, make_area_key);
+	if (err || (err = area_key_err)) {
+		errno = err;
+		return NULL;
+	}
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	base = mmap(NULL, AREA_SIZE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	a = (struct clone_area *)(base + AREA_SIZE - page);
+	if (mprotect(base, page, PROT_NONE))
+		goto undo;
+	/*
+	 * Only an optimisation: without it (a kernel built without
+	 * madvise(), for one) fork() write-protects the area like the rest,
+	 * and a forked child finds a copy with its parent's tid in it and
+	 * makes an area of its own.
+	 */
+	(void)madvise(base, AREA_SIZE, MADV_WIPEONFORK);
+	err = pthread_setspecific(area_key, a);
+	if (err) {
+		errno = err;
+		goto undo;
+	}
+	area_init(a, tid);
+	tls_area = a;
+	return a;
+undo:
+	err = errno;
+	munmap(base, AREA_SIZE);
+	errno = err;
+	return NULL;
+}
