@@ -30,7 +30,16 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 BASHCOMPDIR  ?= $(DATADIR)/bash-completion/completions
 DESTDIR      ?=
 
+# A cross build names its compiler: CC=aarch64-linux-gnu-gcc, or
+# CROSS_COMPILE=aarch64-linux-gnu- for gcc, ar and readelf of that prefix
+# (README, "Building"; `make deps-cross` installs the arm64 ones).
+CROSS_COMPILE ?=
+ifneq ($(CROSS_COMPILE),)
+CC         := $(CROSS_COMPILE)gcc
+AR         := $(CROSS_COMPILE)ar
+else
 CC         ?= cc
+endif
 # CFLAGS, CPPFLAGS and LDFLAGS are the builder's (a distribution passes its
 # hardening flags there: dpkg-buildflags); they reach every object, the
 # assembly included, and every link.  The project's own flags come first,
@@ -66,14 +75,21 @@ ARCH       := $(shell $(CC) -dumpmachine 2>/dev/null | sed 's/-.*//')
 ifeq ($(filter $(ARCH),$(ARCH_SUPPORTED)),)
 $(error libtimens supports $(ARCH_SUPPORTED); $(CC) builds for "$(ARCH)")
 endif
+# A cross build (ARCH is not this machine's) builds what needs no host
+# interpreter: the library, the tool, the tests, test-static; no binding.
+CROSS_BUILD := $(if $(filter $(ARCH),$(shell uname -m)),,1)
 
-# x86 control-flow protection (IBT, shadow stack) wherever the compiler
-# has it: the objects are then marked in their GNU property notes, the .S
-# by hand (see its end), and the linker marks libtimens.so and programs
+# The architecture's control-flow hardening wherever the compiler has it,
+# chosen here only: x86 control-flow protection (IBT, shadow stack), arm64
+# branch protection (BTI landing pads, return addresses signed with PAC).
+# The objects are then marked in their GNU property notes, the .S by hand
+# (asm.h, OBJECT_NOTES), and the linker marks libtimens.so and programs
 # only if every object is.  An old gcc or another compiler without it
 # builds without.
-CF_PROTECTION := $(shell $(CC) -fcf-protection -Werror -E -x c /dev/null \
-	>/dev/null 2>&1 && echo -fcf-protection)
+HARDEN_FLAG_x86_64  := -fcf-protection
+HARDEN_FLAG_aarch64 := -mbranch-protection=standard
+CF_PROTECTION := $(shell $(CC) $(HARDEN_FLAG_$(ARCH)) -Werror -E -x c /dev/null \
+	>/dev/null 2>&1 && echo $(HARDEN_FLAG_$(ARCH)))
 
 # Every object's header dependencies, written as it is compiled.
 DEPFLAGS = -MMD -MP -MF $@.d -MT $@
@@ -145,6 +161,12 @@ endef
 
 deps:
 	$(call apt_install,$(DEPS))
+# The arm64 cross build (make CROSS_COMPILE=aarch64-linux-gnu- ...: the
+# library, the tool, the tests, test-static for arm64 guests).
+DEPS_CROSS := gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
+deps-cross:
+	$(call apt_install,$(DEPS_CROSS))
+.PHONY: deps-cross
 deps-pkg: deps
 	$(call apt_install,$(DEPS_PKG))
 .PHONY: deps-pkg

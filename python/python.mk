@@ -32,8 +32,9 @@ PY_LDFLAGS := -shared -Wl,-z,noexecstack -Wl,-z,nodelete
 
 .PHONY: python python-check python-install python-uninstall
 # PYTHON_BINDING=0 leaves the binding out of all, bench, check, install
-# and uninstall (the Debian build does: the binding is not packaged yet).
-PYTHON_BINDING ?= 1
+# and uninstall (the Debian build does: the binding is not packaged yet);
+# a cross build has no interpreter for the binding's architecture.
+PYTHON_BINDING ?= $(if $(CROSS_BUILD),0,1)
 ifneq ($(PYTHON_BINDING),0)
 all: python
 bench: python

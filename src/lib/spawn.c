@@ -138,7 +138,7 @@ static long apply_file_actions(const struct spawn_ctx *c)
 				/* dup2 to itself: keep it across exec. */
 				r = raw_syscall(SYS_fcntl, fa->fd, F_SETFD, 0);
 			} else {
-				r = raw_syscall(SYS_dup2, fa->src_fd, fa->fd);
+				r = raw_syscall(SYS_dup3, fa->src_fd, fa->fd, 0);
 			}
 			break;
 		case TIMENS_FA_CLOSE:
@@ -149,7 +149,7 @@ static long apply_file_actions(const struct spawn_ctx *c)
 			if (r >= 0 && r != fa->fd) {
 				long fd = r;
 
-				r = raw_syscall(SYS_dup2, fd, fa->fd);
+				r = raw_syscall(SYS_dup3, fd, fa->fd, 0);
 				raw_syscall(SYS_close, fd);
 			}
 			break;
