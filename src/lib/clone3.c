@@ -56,7 +56,6 @@
 #define CSIGNAL_MASK 0xffULL
 #define KERNEL_NSIG 64
 #define MAX_PID_NS_LEVEL 32
-#define PAGE_LIMIT 4096
 
 void timens__set_errno(int err)
 {
@@ -626,8 +625,8 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	 * faults and trailing bytes itself, and a zero timens_offset reads
 	 * to an unpatched kernel as VER2 with zero trailing bytes.
 	 */
-	if (size < TIMENS_CLONE_ARGS_SIZE_VER3 || size > PAGE_LIMIT)
-		goto kernel;
+	if (size < TIMENS_CLONE_ARGS_SIZE_VER3 || size > (size_t)sysconf(_SC_PAGESIZE))
+		goto kernel;			/* the kernel's E2BIG above PAGE_SIZE */
 	r = copy_user(&args, uargs, sizeof(args));
 	if (r == -EFAULT)
 		goto kernel;			/* the kernel says EFAULT itself */

@@ -86,8 +86,9 @@ _Static_assert(offsetof(struct timens_clone_args, stack_size) == 48, "clone_args
 _Static_assert(sizeof(struct timens_clone_args) == TIMENS_CLONE_ARGS_SIZE_VER3, "VER3");
 
 /*
- * A thread's clone area: one mapping of AREA_SIZE bytes, made at the
- * thread's first emulated call and unmapped when the thread exits:
+ * A thread's clone area: one mapping (64 KiB with 4 KiB pages; area.c
+ * has the sizes), made at the thread's first emulated call and unmapped
+ * when the thread exits:
  *
  *   [guard page][stack, growing down ...........][struct clone_area]
  *
