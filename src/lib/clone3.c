@@ -56,6 +56,8 @@
 #define CSIGNAL_MASK 0xffULL
 #define KERNEL_NSIG 64
 #define MAX_PID_NS_LEVEL 32
+/* clone3's size limit: the kernel's PAGE_SIZE (copy_clone_args_from_user), 4 to 64 KiB. */
+#define PAGE_LIMIT ((size_t)sysconf(_SC_PAGESIZE))
 
 void timens__set_errno(int err)
 {
@@ -625,8 +627,8 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	 * faults and trailing bytes itself, and a zero timens_offset reads
 	 * to an unpatched kernel as VER2 with zero trailing bytes.
 	 */
-	if (size < TIMENS_CLONE_ARGS_SIZE_VER3 || size > (size_t)sysconf(_SC_PAGESIZE))
-		goto kernel;			/* the kernel's E2BIG above PAGE_SIZE */
+	if (size < TIMENS_CLONE_ARGS_SIZE_VER3 || size > PAGE_LIMIT)
+		goto kernel;
 	r = copy_user(&args, uargs, sizeof(args));
 	if (r == -EFAULT)
 		goto kernel;			/* the kernel says EFAULT itself */
