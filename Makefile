@@ -49,6 +49,22 @@ WERROR     ?=
 # package does: debian/rules says why).
 STATIC_TOOL ?= 1
 
+# The C library $(CC) builds against: glibc, or musl (musl-gcc), which
+# says so only by its headers (no __GLIBC__, and musl's own
+# bits/alltypes.h).  A musl build is its own folder: make does not see a
+# change of CC, and glibc and musl objects must not meet in one link.
+LIBC := $(shell printf '\043include <features.h>\n\043ifdef __GLIBC__\nglibc\n\043elif __has_include(<bits/alltypes.h>)\nmusl\n\043endif\n' | \
+	$(CC) -E -P -x c - 2>/dev/null | grep -E '^(glibc|musl)$$')
+ifeq ($(LIBC),)
+$(error $(CC) builds against neither glibc nor musl)
+endif
+ifeq ($(LIBC),musl)
+ifeq ($(SANITIZE),1)
+$(error SANITIZE=1: the sanitizers' runtimes need glibc; CC=$(CC) builds against musl)
+endif
+BUILD      ?= build-musl
+endif
+
 ifeq ($(SANITIZE),1)
 BUILD      ?= build-san
 SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -88,8 +104,37 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 
+# The kernel's UAPI headers (<linux/...>, <asm/...>; Debian's
+# linux-libc-dev), which glibc's compiler finds in /usr/include but
+# musl-gcc, whose search path is musl's headers alone, does not.  For such
+# a compiler UAPI_DIR is a folder of links to just those three
+# directories, searched after musl's own: the kernel's headers are written
+# to be included beside any libc's, while the whole of /usr/include would
+# let glibc's headers stand in for any musl lacks.  UAPI_INCLUDE (the
+# system's include folder) and UAPI_ASM (its asm/ for this architecture)
+# can be pointed elsewhere, at an installed kernel's headers say.
+UAPI_DIR := $(BUILD)/uapi
+ifeq ($(shell printf '\043include <linux/types.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo y),y)
+UAPI_FLAGS :=
+UAPI_STAMP :=
+else
+UAPI_INCLUDE ?= /usr/include
+UAPI_ASM     ?= $(firstword $(wildcard $(UAPI_INCLUDE)/$(shell $(CC) -print-multiarch 2>/dev/null)/asm \
+                                        $(UAPI_INCLUDE)/asm))
+UAPI_FLAGS := -idirafter $(UAPI_DIR)
+UAPI_STAMP := $(UAPI_DIR)/.links
+endif
+$(UAPI_DIR)/.links:
+	@test -f $(UAPI_INCLUDE)/linux/types.h && test -f "$(UAPI_ASM)/types.h" || \
+		{ echo "$(CC) has no kernel headers, nor $(UAPI_INCLUDE) (apt-get install linux-libc-dev)" >&2; exit 1; }
+	@mkdir -p $(@D)
+	ln -sfn $(abspath $(UAPI_INCLUDE)/linux) $(@D)/linux
+	ln -sfn $(abspath $(UAPI_INCLUDE)/asm-generic) $(@D)/asm-generic
+	ln -sfn $(abspath $(UAPI_ASM)) $(@D)/asm
+	@touch $@
+
 # What every object is compiled with, before the builder's flags.
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(WARNINGS) $(SANFLAGS) $(CF_PROTECTION)
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(UAPI_FLAGS) $(WARNINGS) $(SANFLAGS) $(CF_PROTECTION)
 LIB_INC     := -Isrc/lib -Isrc/lib/arch/$(ARCH)
 LIB_CFLAGS  := $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(LIB_INC)
 ASM_FLAGS   := -fPIC $(LIB_INC) $(CF_PROTECTION)
@@ -156,11 +201,11 @@ lib: $(LIB_SO) $(LIB_A) $(BUILD)/libtimens.pc
 
 cli: $(if $(CLI_SRCS),$(CLI_BIN))
 
-$(BUILD)/lib/%.o: src/lib/%.c
+$(BUILD)/lib/%.o: src/lib/%.c | $(UAPI_STAMP)
 	@mkdir -p $(@D)
 	$(call COMPILE,$(LIB_CFLAGS)) -c -o $@ $<
 
-$(BUILD)/lib/%.o: src/lib/arch/$(ARCH)/%.S
+$(BUILD)/lib/%.o: src/lib/arch/$(ARCH)/%.S | $(UAPI_STAMP)
 	@mkdir -p $(@D)
 	$(call COMPILE,$(ASM_FLAGS)) -c -o $@ $<
 
@@ -196,7 +241,7 @@ $(BUILD)/libtimens.pc: libtimens.pc.in FORCE
 .PHONY: FORCE
 FORCE:
 
-$(BUILD)/cli/%.o: src/cli/%.c
+$(BUILD)/cli/%.o: src/cli/%.c | $(UAPI_STAMP)
 	@mkdir -p $(@D)
 	$(call COMPILE,$(BASE_CFLAGS) -Isrc/cli -DTIMENS_VERSION='"$(VERSION)"') -c -o $@ $<
 
@@ -219,11 +264,11 @@ $(CLI_BIN): $(CLI_OBJS) $(LIB_A)
 		$(CLI_OBJS) $(LIB_A) $(LDFLAGS_SAN) -pthread
 endif
 
-$(BUILD)/test/lib/%.o: test/lib/%.c
+$(BUILD)/test/lib/%.o: test/lib/%.c | $(UAPI_STAMP)
 	@mkdir -p $(@D)
 	$(call COMPILE,$(TEST_CFLAGS)) -c -o $@ $<
 
-$(BUILD)/test/%: test/%.c $(TEST_LIBOBJS) $(LIB_SO)
+$(BUILD)/test/%: test/%.c $(TEST_LIBOBJS) $(LIB_SO) | $(UAPI_STAMP)
 	@mkdir -p $(@D)
 	$(call COMPILE,$(TEST_CFLAGS)) $(LDFLAGS) -o $@ $< $(TEST_LIBOBJS) $(TEST_LDLIBS) $(LDFLAGS_SAN)
 
@@ -247,11 +292,11 @@ check: tests
 # test and bench-clone3.
 STATIC := $(BUILD)/test-static
 STATIC_BENCH := bench/bench-clone3.c
-test-static:
+test-static: $(UAPI_STAMP)
 	@mkdir -p $(STATIC)/lib
 	@for f in $(LIB_SRCS) $(LIB_ASM); do \
 		o=$(STATIC)/lib/$$(basename $$f).o; \
-		$(CC) -std=gnu11 -D_GNU_SOURCE -Iinclude $(LIB_INC) $(CF_PROTECTION) \
+		$(CC) -std=gnu11 -D_GNU_SOURCE -Iinclude $(UAPI_FLAGS) $(LIB_INC) $(CF_PROTECTION) \
 			$(CPPFLAGS) $(CFLAGS) -c -o $$o $$f || exit 1; \
 	done
 	@rm -f $(STATIC)/LIST $(STATIC)/BENCH
@@ -263,7 +308,7 @@ test-static:
 		            *) echo $$n >> $(STATIC)/LIST;; esac; \
 	done
 
-$(BUILD)/bench/%: bench/%.c $(LIB_A)
+$(BUILD)/bench/%: bench/%.c $(LIB_A) | $(UAPI_STAMP)
 	@mkdir -p $(@D)
 	$(call COMPILE,$(BASE_CFLAGS) $(LIB_INC)) $(LDFLAGS) -o $@ $< $(LIB_A) -pthread $(LDFLAGS_SAN)
 
@@ -304,7 +349,7 @@ uninstall:
 	rm -f $(INST_HEADER) $(INST_LIBS) $(INST_PC) $(INST_MAN3) $(INST_MAN1) $(INST_TOOL)
 
 clean:
-	rm -rf $(BUILD) build build-san
+	rm -rf $(BUILD) build build-san build-musl
 
 # ---- Debian packages: `make deb`, `make check-deb` ----------------------
 # dpkg-buildpackage in a copy of the tree (it cleans the tree it builds
@@ -371,9 +416,9 @@ clean: fuzz-clean
 VG_BUILD ?= $(patsubst %-san,%,$(BUILD))-vg
 VG_BIN   := $(VG_BUILD)/timens
 
-$(VG_BIN): $(CLI_SRCS) $(LIB_SRCS) $(LIB_ASM) include/timens.h $(LIB_HDRS) $(wildcard src/cli/*.h)
+$(VG_BIN): $(CLI_SRCS) $(LIB_SRCS) $(LIB_ASM) include/timens.h $(LIB_HDRS) $(wildcard src/cli/*.h) | $(UAPI_STAMP)
 	@mkdir -p $(@D)
-	$(CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude $(LIB_INC) -Isrc/cli \
+	$(CC) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude $(UAPI_FLAGS) $(LIB_INC) -Isrc/cli \
 		-DTIMENS_VERSION='"$(VERSION)"' -o $@ $(CLI_SRCS) $(LIB_SRCS) $(LIB_ASM) -pthread
 
 .PHONY: valgrind valgrind-build

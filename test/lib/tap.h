@@ -131,6 +131,12 @@ uint64_t ns_ino(const char *path);
  */
 int64_t fit_negative(clockid_t clock, int64_t want);
 
+/*
+ * The symbolic name of errno value ERR ("EPERM"), on any libc (errname.c);
+ * "errno N" for a value with none.  Never NULL.
+ */
+const char *errno_name(int err);
+
 /* xorshift64* from a fixed seed: the same sequence every run, so a failure replays. */
 uint64_t test_rand(void);
 
