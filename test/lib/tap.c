@@ -414,6 +414,13 @@ int thread_count(void)
 	return p ? atoi(p + 9) : -1;
 }
 
+void kernel_sigmask(sigset_t *set)
+{
+	memset(set, 0, sizeof(*set));
+	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, set, 8))
+		tap_bail("rt_sigprocmask: %s", strerror(errno));
+}
+
 void caller_state_get(struct caller_state *st)
 {
 	DIR *d;
@@ -423,7 +430,7 @@ void caller_state_get(struct caller_state *st)
 	memset(st, 0, sizeof(*st));
 	st->time_ino = ns_ino("/proc/thread-self/ns/time");
 	st->tfc_ino = ns_ino("/proc/thread-self/ns/time_for_children");
-	pthread_sigmask(SIG_SETMASK, NULL, &st->mask);
+	kernel_sigmask(&st->mask);
 	st->threads = thread_count();
 	d = opendir("/proc/self/fd");
 	if (!d)

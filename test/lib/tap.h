@@ -88,6 +88,14 @@ void test_exec_hook(int argc, char **argv);
 /* Path of the running test program, for re-exec. */
 const char *self_exe(void);
 
+/*
+ * The calling thread's signal mask as the kernel holds it.  Not
+ * pthread_sigmask(): musl leaves its own internal signals (32 to 34) out
+ * of the mask it reports, so a mask with every signal blocked would not
+ * read as that.
+ */
+void kernel_sigmask(sigset_t *set);
+
 /* The caller's state, to show a call left it exactly as it was. */
 struct caller_state {
 	uint64_t time_ino, tfc_ino;
