@@ -55,6 +55,8 @@
 #endif
 #define CSIGNAL_MASK 0xffULL
 #define KERNEL_NSIG 64
+/* The kernel's first real-time signal; libc's SIGRTMIN is above those it keeps for itself. */
+#define KERNEL_SIGRTMIN 32
 #define MAX_PID_NS_LEVEL 32
 #define PAGE_LIMIT 4096
 
@@ -447,7 +449,7 @@ static void take_back_exit_signal(const struct clone_plan *p, pid_t child)
 	sigset_t one;
 	pid_t taken;
 
-	if (!sig || sig >= SIGRTMIN || p->exit_signal_pending)
+	if (!sig || sig >= KERNEL_SIGRTMIN || p->exit_signal_pending)
 		return;
 	sigemptyset(&one);
 	sigaddset(&one, sig);
