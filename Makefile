@@ -49,14 +49,13 @@ WERROR     ?=
 # package does: debian/rules says why).
 STATIC_TOOL ?= 1
 
-# The C library $(CC) builds against: glibc, or musl (musl-gcc), which
-# says so only by its headers (no __GLIBC__, and musl's own
-# bits/alltypes.h).  A musl build is its own folder: make does not see a
-# change of CC, and glibc and musl objects must not meet in one link.
+# The C library $(CC) builds against, told by its headers: glibc, or musl
+# (musl-gcc: docs/design.md, "musl"), which builds in a folder of its own,
+# since make does not see a change of CC.
 LIBC := $(shell printf '\043include <features.h>\n\043ifdef __GLIBC__\nglibc\n\043elif __has_include(<bits/alltypes.h>)\nmusl\n\043endif\n' | \
 	$(CC) -E -P -x c - 2>/dev/null | grep -E '^(glibc|musl)$$')
 ifeq ($(LIBC),)
-$(error $(CC) builds against neither glibc nor musl)
+$(error cannot tell the C library $(CC) builds against (glibc or musl): is $(CC) installed?)
 endif
 ifeq ($(LIBC),musl)
 ifeq ($(SANITIZE),1)
@@ -104,15 +103,12 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 
-# The kernel's UAPI headers (<linux/...>, <asm/...>; Debian's
-# linux-libc-dev), which glibc's compiler finds in /usr/include but
-# musl-gcc, whose search path is musl's headers alone, does not.  For such
-# a compiler UAPI_DIR is a folder of links to just those three
-# directories, searched after musl's own: the kernel's headers are written
-# to be included beside any libc's, while the whole of /usr/include would
-# let glibc's headers stand in for any musl lacks.  UAPI_INCLUDE (the
-# system's include folder) and UAPI_ASM (its asm/ for this architecture)
-# can be pointed elsewhere, at an installed kernel's headers say.
+# The kernel's UAPI headers (<linux/...>, <asm/...>; linux-libc-dev),
+# which musl-gcc does not search: for a compiler that does not find them,
+# UAPI_DIR links to just those folders, searched after the libc's own
+# (docs/design.md, "musl", says why not all of /usr/include).
+# UAPI_INCLUDE and UAPI_ASM (its asm/ for this architecture) may point
+# elsewhere, at a kernel's installed headers say.
 UAPI_DIR := $(BUILD)/uapi
 ifeq ($(shell printf '\043include <linux/types.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo y),y)
 UAPI_FLAGS :=
@@ -123,15 +119,15 @@ UAPI_ASM     ?= $(firstword $(wildcard $(UAPI_INCLUDE)/$(shell $(CC) -print-mult
                                         $(UAPI_INCLUDE)/asm))
 UAPI_FLAGS := -idirafter $(UAPI_DIR)
 UAPI_STAMP := $(UAPI_DIR)/.links
-endif
-$(UAPI_DIR)/.links:
+$(UAPI_STAMP):
 	@test -f $(UAPI_INCLUDE)/linux/types.h && test -f "$(UAPI_ASM)/types.h" || \
-		{ echo "$(CC) has no kernel headers, nor $(UAPI_INCLUDE) (apt-get install linux-libc-dev)" >&2; exit 1; }
+		{ echo "$(CC) finds no kernel headers, nor are they in $(UAPI_INCLUDE) (apt-get install linux-libc-dev)" >&2; exit 1; }
 	@mkdir -p $(@D)
 	ln -sfn $(abspath $(UAPI_INCLUDE)/linux) $(@D)/linux
 	ln -sfn $(abspath $(UAPI_INCLUDE)/asm-generic) $(@D)/asm-generic
 	ln -sfn $(abspath $(UAPI_ASM)) $(@D)/asm
 	@touch $@
+endif
 
 # What every object is compiled with, before the builder's flags.
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(UAPI_FLAGS) $(WARNINGS) $(SANFLAGS) $(CF_PROTECTION)
@@ -176,6 +172,8 @@ MAN1 := $(wildcard man/*.1)
 # missing ones (as root, or through sudo).  `make deps-pkg` installs what
 # building and testing the Debian packages needs on top (make check-deb).
 DEPS := gcc make perl util-linux python3 pkg-config procps
+# musl-gcc and the kernel headers it is given (make check CC=musl-gcc).
+DEPS += musl-tools linux-libc-dev
 DEPS_PKG := dpkg-dev debhelper fakeroot lintian man-db bash-completion
 
 define apt_install
@@ -281,10 +279,8 @@ tests: $(TEST_PROGS) cli
 # failure.
 # Shell tests (test/*.sh) drive the timens tool end to end.
 TEST_SCRIPTS := $(wildcard test/*.sh)
-# valgrind (3.19) cannot follow musl: musl's libc.so calls its own
-# allocator, not valgrind's replacement, and a bare fopen and fclose read
-# as an invalid free.  So a musl check leaves test/valgrind.sh out, by
-# design, and says so; the glibc check runs it on the same code.
+# valgrind cannot follow musl's allocator: a musl check leaves
+# test/valgrind.sh out, by design, and says so (docs/design.md, "musl").
 ifeq ($(LIBC),musl)
 TEST_SCRIPTS := $(filter-out test/valgrind.sh,$(TEST_SCRIPTS))
 check: valgrind-left-out
@@ -389,9 +385,10 @@ check-deb: deb
 # the fuzzer's instrumentation.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-# Beside BUILD; the sanitizer build shares the plain one's (build-fuzz):
-# it is instrumented its own way whatever SANITIZE says.
-FUZZ_BUILD   ?= $(patsubst %-san,%,$(BUILD))-fuzz
+# Beside BUILD; the sanitizer and musl builds share the plain one's
+# (build-fuzz): it is instrumented its own way, with FUZZ_CC's libc,
+# whatever SANITIZE and CC say.
+FUZZ_BUILD   ?= $(patsubst %-musl,%,$(patsubst %-san,%,$(BUILD)))-fuzz
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude $(LIB_INC) \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_SRCS    := $(wildcard fuzz/*.c)

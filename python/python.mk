@@ -33,10 +33,9 @@ PY_LDFLAGS := -shared -Wl,-z,noexecstack -Wl,-z,nodelete
 .PHONY: python python-check python-install python-uninstall
 # PYTHON_BINDING=0 leaves the binding out of all, bench, check, install
 # and uninstall (the Debian build does: the binding is not packaged yet).
-# A musl build (CC=musl-gcc) leaves it out by design: the module runs in
-# Debian's python3, a glibc program, and a libtimens linked with musl
-# cannot be loaded into it.  The glibc build (plain `make check`) tests
-# the binding; a musl `make check` says it left it out, and passes.
+# A musl build (CC=musl-gcc) leaves it out, by design, and `make check`
+# says so: Debian's python3 runs on glibc, and cannot load a libtimens
+# linked with musl (docs/design.md, "musl").
 ifeq ($(LIBC),musl)
 PYTHON_BINDING ?= 0
 endif
