@@ -351,6 +351,7 @@ static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
 		.stack_size = CHILD_STACK_SIZE,
 	};
 	size_t size = TIMENS_CLONE_ARGS_SIZE_VER2;
+	struct clone_call call;
 	uint64_t all = ~0ULL, old;
 	void *stack;
 	long r;
@@ -382,7 +383,8 @@ static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
 	}
 	if (!(c->o.flags & TIMENS_SPAWN_SETSIGMASK))
 		c->mask = old;
-	r = timens__clone3_run(&a, size, spawn_child, c);
+	timens__clone_call(&call, &a, size);
+	r = timens__clone_run(&call, spawn_child, c);
 	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 	munmap(stack, CHILD_STACK_SIZE);
 	if (r > 0 && c->err) {
