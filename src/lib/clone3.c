@@ -572,6 +572,19 @@ static void plan_helper(struct clone_plan *p, bool userns)
 	p->kind = PLAN_KIND_HELPER;
 }
 
+/*
+ * The call that makes a child of A (SIZE bytes of it) for the assembly
+ * (struct clone_call, stubs.h).
+ */
+int timens__clone_call(struct clone_call *c, const struct timens_clone_args *a, size_t size)
+{
+	c->nr = __NR_clone3;
+	c->arg[0] = (uint64_t)(uintptr_t)a;
+	c->arg[1] = size;
+	c->arg[2] = c->arg[3] = c->arg[4] = 0;
+	return 0;
+}
+
 static uintptr_t fail(int err)
 {
 	timens__set_last_path(TIMENS_PATH_NONE);
@@ -612,7 +625,8 @@ static int tail_is_zero(const struct timens_clone_args *uargs, size_t size)
  * namespace exists)?  Else the plan in this thread's clone area, with
  * every signal blocked.
  */
-uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t size)
+uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t size,
+				struct clone_call *call)
 {
 	const struct timens_probe *probe;
 	struct timens_clone_args args;
@@ -647,6 +661,7 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	probe = timens__probe();
 	if ((probe->features & TIMENS_FEATURE_NATIVE_OFFSET) && probe->force == TIMENS_PATH_NONE) {
 		timens__set_last_path(TIMENS_PATH_NATIVE);
+		timens__clone_call(call, uargs, size);
 		return PREPARE_PASSTHROUGH;
 	}
 
@@ -684,6 +699,7 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	return (uintptr_t)p;
 kernel:
 	timens__set_last_path(TIMENS_PATH_KERNEL);
+	timens__clone_call(call, uargs, size);
 	return PREPARE_PASSTHROUGH;
 }
 
@@ -706,7 +722,6 @@ long timens__clone_setup(struct clone_plan *p)
 	p->child_result = -ECHILD;
 	p->kargs.flags &= ~(uint64_t)CLONE_NEWTIME;
 	p->kargs.timens_offset = 0;
-	p->ksize = TIMENS_CLONE_ARGS_SIZE_VER2;
 	/* With a stack of its own the child starts where the kernel puts it. */
 	p->child_sp = p->kargs.stack ? 0 : p->saved[PLAN_SP / 8];
 
@@ -743,6 +758,9 @@ long timens__clone_setup(struct clone_plan *p)
 	}
 	if (r == 1)
 		plan_helper(p, userns);
+	timens__clone_call(&p->call, &p->kargs, TIMENS_CLONE_ARGS_SIZE_VER2);
+	if (p->kind == PLAN_KIND_HELPER)
+		timens__clone_call(&p->hcall, &p->hargs, TIMENS_CLONE_ARGS_SIZE_VER2);
 	/* Before the clone: a child shares what we write after it. */
 	timens__set_last_path(p->path);
 	return 0;
