@@ -107,17 +107,6 @@ static void after_call(struct report *r, pid_t pid, uint64_t caller_time,
 	r->base.ran = 1;
 }
 
-/* The library's tasks called clone(2) (the supervisor's list, live). */
-static bool saw_clone(const struct fault_ctl *ctl)
-{
-	int i;
-
-	for (i = 0; i < ctl->nseen && i < FAULT_MAX_SEEN; i++)
-		if (ctl->seen[i] == __NR_clone)
-			return true;
-	return false;
-}
-
 static void target(struct fault_ctl *ctl, void *arg)
 {
 	const struct mode *m = arg;
@@ -188,7 +177,7 @@ static void target(struct fault_ctl *ctl, void *arg)
 	r->base.err = pid < 0 ? err : 0;
 	r->base.path = timens_last_path();
 	after_call(r, pid, caller_time, &w, &before);
-	if (m->noclone3 && pid > 0 && !r->base.wrong[0] && !saw_clone(ctl))
+	if (m->noclone3 && pid > 0 && !r->base.wrong[0] && !fault_saw(ctl, __NR_clone))
 		snprintf(r->base.wrong, sizeof(r->base.wrong), "no clone(2) made the child");
 }
 

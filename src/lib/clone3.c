@@ -852,9 +852,15 @@ long timens__clone_setup(struct clone_plan *p)
 	}
 	if (r == 1)
 		plan_helper(p, userns);
-	timens__clone_call(&p->call, &p->kargs, TIMENS_CLONE_ARGS_SIZE_VER2);
-	if (p->kind == PLAN_KIND_HELPER)
-		timens__clone_call(&p->hcall, &p->hargs, TIMENS_CLONE_ARGS_SIZE_VER2);
+	/*
+	 * Never fails: prepare refused what clone(2) cannot make, and the
+	 * paths change only what it can.  Should it, finish undoes the rest.
+	 */
+	r = timens__clone_call(&p->call, &p->kargs, TIMENS_CLONE_ARGS_SIZE_VER2);
+	if (r == 0 && p->kind == PLAN_KIND_HELPER)
+		r = timens__clone_call(&p->hcall, &p->hargs, TIMENS_CLONE_ARGS_SIZE_VER2);
+	if (r < 0)
+		return r;
 	/* Before the clone: a child shares what we write after it. */
 	timens__set_last_path(p->path);
 	return 0;
