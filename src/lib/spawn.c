@@ -556,19 +556,23 @@ TIMENS_EXPORT int timens_spawn(pid_t *pid, const char *path, char *const argv[],
  * calling thread's time_for_children becomes a new namespace with the
  * offsets.  Without a user namespace a failure after the unshare is
  * undone where setns() allows it (a single-threaded caller whose
- * namespaces were equal); a user namespace cannot be left again.
+ * namespaces were equal); a user namespace cannot be left again.  With
+ * TIMENS_UNSHARE_NO_UNDO (a child about to exec, the tool) nothing is
+ * undone, so nothing is looked up to make an undo possible: in a new
+ * process each /proc lookup is dear (docs/design.md, "The child path").
  */
 TIMENS_EXPORT int timens_unshare(const struct timens_offset *offset, uint64_t flags)
 {
 	static const struct timens_offset zero;
 	const uint64_t userns_flags = TIMENS_SPAWN_USERNS | TIMENS_SPAWN_USERNS_ROOT;
+	const uint64_t userns = flags & userns_flags;
 	struct stat own_st, tfc_st;
 	int own = -1, err = 0;
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
+	uid_t uid = 0;
+	gid_t gid = 0;
 	long r;
 
-	if ((flags & ~userns_flags) || (flags & userns_flags) == userns_flags) {
+	if ((flags & ~(userns_flags | TIMENS_UNSHARE_NO_UNDO)) || userns == userns_flags) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -576,7 +580,11 @@ TIMENS_EXPORT int timens_unshare(const struct timens_offset *offset, uint64_t fl
 		errno = EOPNOTSUPP;
 		return -1;
 	}
-	if (!flags) {
+	if (userns) {
+		/* Mapped in the new user namespace: who we are before it. */
+		uid = geteuid();
+		gid = getegid();
+	} else if (!(flags & TIMENS_UNSHARE_NO_UNDO)) {
 		/*
 		 * The fd to undo with, opened before anything changes: no fd
 		 * to spare means no way back, so nothing is done.
@@ -598,11 +606,11 @@ TIMENS_EXPORT int timens_unshare(const struct timens_offset *offset, uint64_t fl
 			own = -1;
 		}
 	}
-	if (unshare(CLONE_NEWTIME | (flags ? CLONE_NEWUSER : 0)) < 0) {
+	if (unshare(CLONE_NEWTIME | (userns ? CLONE_NEWUSER : 0)) < 0) {
 		err = errno;
 		goto out;
 	}
-	r = flags ? setup_userns(flags & TIMENS_SPAWN_USERNS_ROOT, uid, gid) : 0;
+	r = userns ? setup_userns(userns & TIMENS_SPAWN_USERNS_ROOT, uid, gid) : 0;
 	if (r == 0)
 		r = timens__write_own_offsets(offset ? offset : &zero);
 	if (r < 0) {
