@@ -107,6 +107,8 @@ pid_t timens_clone3(struct timens_clone_args *args, size_t size)
 #define TIMENS_FEATURE_EXEC_SWITCH	(1u << 2) /* exec enters time_for_children (6.2) */
 #define TIMENS_FEATURE_CLONE3_NEWTIME	(1u << 3) /* clone3 takes CLONE_NEWTIME (6.3) */
 #define TIMENS_FEATURE_NATIVE_OFFSET	(1u << 4) /* clone3 takes timens_offset */
+#define TIMENS_FEATURE_CLONE3_REFUSED	(1u << 5) /* clone3 is refused (ENOSYS) on a kernel
+						     that has it: clone(2) is used */
 unsigned int timens_features(void);
 
 /*

@@ -573,11 +573,53 @@ static void plan_helper(struct clone_plan *p, bool userns)
 }
 
 /*
+ * clone(2) where clone3 is refused (docs/design.md, "Without clone3"):
+ * the call that makes the child clone3 would make of A, or -ENOSYS for
+ * one clone(2) cannot express.  A passed the kernel's clone3 checks
+ * (kernel_would_refuse()), but for the stack's range, checked here.
+ * clone(2) reads the lower 32 bits of its flags, their low byte as the
+ * exit signal (where clone3 has CLONE_NEWTIME), takes no set_tid and no
+ * cgroup, writes a pidfd where it writes the parent's tid, and wants the
+ * stack's top.
+ */
+static int legacy_call(struct clone_call *c, const struct timens_clone_args *a)
+{
+	uint64_t f = a->flags, parent_tid = a->parent_tid, sp = 0;
+
+	if ((f >> 32) || (f & CSIGNAL_MASK) || a->set_tid_size)
+		return -ENOSYS;
+	if (f & CLONE_PIDFD) {
+		if (f & CLONE_PARENT_SETTID)
+			return -ENOSYS;		/* two words, one argument */
+		parent_tid = a->pidfd;
+	}
+	if (a->stack) {
+		/*
+		 * clone3 checks the range as access_ok() does, clone(2) does
+		 * not: a wrapped range is EINVAL on any kernel, one past the
+		 * smallest user address space may be valid (5-level paging),
+		 * and we cannot tell.
+		 */
+		sp = a->stack + a->stack_size;
+		if (sp < a->stack)
+			return -EINVAL;
+		if (sp > USER_ADDR_END_MIN)
+			return -ENOSYS;
+	}
+	c->nr = __NR_clone;
+	clone_legacy_args(c->arg, f | a->exit_signal, sp, parent_tid, a->child_tid, a->tls);
+	return 0;
+}
+
+/*
  * The call that makes a child of A (SIZE bytes of it) for the assembly
- * (struct clone_call, stubs.h).
+ * (struct clone_call, stubs.h): clone3, or clone(2) where clone3 is
+ * refused.  0, or -ENOSYS (-EINVAL) where clone(2) cannot (legacy_call()).
  */
 int timens__clone_call(struct clone_call *c, const struct timens_clone_args *a, size_t size)
 {
+	if (timens__probe()->features & TIMENS_FEATURE_CLONE3_REFUSED)
+		return legacy_call(c, a);
 	c->nr = __NR_clone3;
 	c->arg[0] = (uint64_t)(uintptr_t)a;
 	c->arg[1] = size;
@@ -593,14 +635,14 @@ static uintptr_t fail(int err)
 }
 
 /*
- * Bytes past VER3 must be zero for us to know the call: read in chunks on
- * our small frame.  0 if they are, -EFAULT (the kernel's business, as a
- * non-zero tail is) or another -errno.
+ * The bytes of the caller's SIZE-byte arguments from FROM on, read in
+ * chunks on our small frame: 0 if they are zero, 1 if one is not,
+ * -EFAULT or another -errno.
  */
-static int tail_is_zero(const struct timens_clone_args *uargs, size_t size)
+static int tail_is_zero(const struct timens_clone_args *uargs, size_t from, size_t size)
 {
-	const char *src = (const char *)uargs + sizeof(*uargs);
-	size_t left = size - sizeof(*uargs);
+	const char *src = (const char *)uargs + from;
+	size_t left = size - from;
 	unsigned char chunk[128];
 
 	while (left) {
@@ -611,11 +653,48 @@ static int tail_is_zero(const struct timens_clone_args *uargs, size_t size)
 			return r;
 		for (i = 0; i < n; i++)
 			if (chunk[i])
-				return -EFAULT;
+				return 1;
 		src += n;
 		left -= n;
 	}
 	return 0;
+}
+
+/*
+ * A call without offsets where clone3 is refused: clone3's own checks
+ * (copy_clone_args_from_user(), clone3_args_valid()), so that it fails
+ * as it would with clone3, then clone(2), or ENOSYS for what clone(2)
+ * cannot express.
+ */
+static uintptr_t prepare_legacy(const struct timens_clone_args *uargs, size_t size,
+				struct clone_call *call)
+{
+	struct timens_clone_args a;
+	int r;
+
+	if (size > PAGE_LIMIT)
+		return fail(E2BIG);
+	if (size < TIMENS_CLONE_ARGS_SIZE_VER0)
+		return fail(EINVAL);
+	memset(&a, 0, sizeof(a));
+	r = copy_user(&a, uargs, size < TIMENS_CLONE_ARGS_SIZE_VER2 ? size
+								: TIMENS_CLONE_ARGS_SIZE_VER2);
+	if (r < 0)
+		return fail(-r);
+	if (size > TIMENS_CLONE_ARGS_SIZE_VER2) {
+		r = tail_is_zero(uargs, TIMENS_CLONE_ARGS_SIZE_VER2, size);
+		if (r)
+			return fail(r > 0 ? E2BIG : -r);
+	}
+	if ((a.flags & CLONE_INTO_CGROUP) && size < TIMENS_CLONE_ARGS_SIZE_VER2)
+		return fail(EINVAL);
+	if (kernel_would_refuse(&a))
+		return fail(EINVAL);
+	r = legacy_call(call, &a);
+	if (r < 0)
+		return fail(-r);
+	timens__set_last_path(TIMENS_PATH_KERNEL);
+	return PREPARE_PASSTHROUGH;
 }
 
 /*
@@ -652,9 +731,9 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	if (!args.timens_offset)
 		goto kernel;
 	if (size > sizeof(args)) {
-		r = tail_is_zero(uargs, size);
-		if (r == -EFAULT)
-			goto kernel;
+		r = tail_is_zero(uargs, sizeof(args), size);
+		if (r == -EFAULT || r == 1)
+			goto kernel;		/* the kernel's EFAULT or E2BIG */
 		if (r < 0)
 			return fail(-r);
 	}
@@ -672,6 +751,21 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 		return fail(-r);
 	if (kernel_would_refuse(&args))
 		return fail(EINVAL);
+	/*
+	 * Where clone3 is refused the child comes from clone(2), which must
+	 * be able to make it (the paths change only CLONE_NEWTIME, which
+	 * never reaches the kernel, and what clone(2) takes: tid words,
+	 * CLONE_PARENT, the exit signal).
+	 */
+	if (probe->features & TIMENS_FEATURE_CLONE3_REFUSED) {
+		struct timens_clone_args k = args;
+		struct clone_call c;
+
+		k.flags &= ~(uint64_t)CLONE_NEWTIME;
+		r = legacy_call(&c, &k);
+		if (r < 0)
+			return fail(-r);
+	}
 	/*
 	 * A CLONE_VM child keeps our namespace and enters the new one only
 	 * at exec, which kernels before 6.2 do not do.
@@ -698,6 +792,8 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	p->offset = off;
 	return (uintptr_t)p;
 kernel:
+	if (timens__probe()->features & TIMENS_FEATURE_CLONE3_REFUSED)
+		return prepare_legacy(uargs, size, call);
 	timens__set_last_path(TIMENS_PATH_KERNEL);
 	timens__clone_call(call, uargs, size);
 	return PREPARE_PASSTHROUGH;
@@ -758,9 +854,15 @@ long timens__clone_setup(struct clone_plan *p)
 	}
 	if (r == 1)
 		plan_helper(p, userns);
-	timens__clone_call(&p->call, &p->kargs, TIMENS_CLONE_ARGS_SIZE_VER2);
-	if (p->kind == PLAN_KIND_HELPER)
-		timens__clone_call(&p->hcall, &p->hargs, TIMENS_CLONE_ARGS_SIZE_VER2);
+	/*
+	 * Never fails: prepare refused what clone(2) cannot make, and the
+	 * paths change only what it can.  Should it, finish undoes the rest.
+	 */
+	r = timens__clone_call(&p->call, &p->kargs, TIMENS_CLONE_ARGS_SIZE_VER2);
+	if (r == 0 && p->kind == PLAN_KIND_HELPER)
+		r = timens__clone_call(&p->hcall, &p->hargs, TIMENS_CLONE_ARGS_SIZE_VER2);
+	if (r < 0)
+		return r;
 	/* Before the clone: a child shares what we write after it. */
 	timens__set_last_path(p->path);
 	return 0;

@@ -63,9 +63,22 @@ struct spawn_ctx {
 	 */
 	volatile long *report;
 	volatile long err;
+	/*
+	 * The child resets its signal handlers itself, as CLONE_CLEAR_SIGHAND
+	 * would, which clone(2) cannot ask for (clone3 refused).
+	 */
+	bool clear_handlers;
 };
 
 /* ---- In the child: raw system calls only ---- */
+
+/* The kernel's struct sigaction for rt_sigaction() (sa_restorer: x86-64, arm64). */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
 
 static size_t str_len(const char *s)
 {
@@ -235,12 +248,29 @@ static void spawn_child(void *arg)
 		if (r > 0)
 			r = 0;
 	}
-	if (r == 0 && (c->o.flags & TIMENS_SPAWN_SETSIGDEF)) {
-		struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { 0 };
+	if (r == 0 && ((c->o.flags & TIMENS_SPAWN_SETSIGDEF) || c->clear_handlers)) {
+		struct kernel_sigaction dfl = { 0 }, cur;
 
-		for (sig = 1; sig < 65 && r == 0; sig++)
-			if (sigismember(c->o.sigdefault, sig) == 1 && sig != SIGKILL && sig != SIGSTOP)
+		/*
+		 * Every signal is blocked until the mask below, so no handler
+		 * of the caller's runs here: a caught signal's handler
+		 * becomes SIG_DFL (clear_handlers), as the kernel's
+		 * CLONE_CLEAR_SIGHAND does, ignored ones stay ignored.
+		 */
+		for (sig = 1; sig < 65 && r == 0; sig++) {
+			if (sig == SIGKILL || sig == SIGSTOP)
+				continue;
+			if ((c->o.flags & TIMENS_SPAWN_SETSIGDEF) &&
+			    sigismember(c->o.sigdefault, sig) == 1) {
 				r = raw_syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+				continue;
+			}
+			if (!c->clear_handlers)
+				continue;
+			r = raw_syscall(SYS_rt_sigaction, sig, NULL, &cur, 8);
+			if (r == 0 && cur.handler != SIG_DFL && cur.handler != SIG_IGN)
+				r = raw_syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+		}
 	}
 	if (r == 0) {
 		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &c->mask, NULL, 8);
@@ -372,6 +402,11 @@ static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
 		size = TIMENS_CLONE_ARGS_SIZE_VER3;
 		c->unshare_flags = 0;
 	}
+	if (timens__probe()->features & TIMENS_FEATURE_CLONE3_REFUSED) {
+		/* clone(2): the child resets its handlers itself. */
+		a.flags &= ~CLONE_CLEAR_SIGHAND;
+		c->clear_handlers = true;
+	}
 	c->err = 0;
 	c->report = &c->err;
 	/* The child starts with every signal blocked and sets its own mask. */
@@ -383,8 +418,9 @@ static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
 	}
 	if (!(c->o.flags & TIMENS_SPAWN_SETSIGMASK))
 		c->mask = old;
-	timens__clone_call(&call, &a, size);
-	r = timens__clone_run(&call, spawn_child, c);
+	r = timens__clone_call(&call, &a, size);
+	if (r == 0)
+		r = timens__clone_run(&call, spawn_child, c);
 	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 	munmap(stack, CHILD_STACK_SIZE);
 	if (r > 0 && c->err) {
@@ -412,6 +448,8 @@ static long spawn_fork(struct spawn_ctx *c, int *pidfd)
 	long err;
 	pid_t pid;
 	sigset_t cur;
+	uint64_t all = ~0ULL, old;
+	long r;
 
 	if (pidfd) {
 		a.flags |= CLONE_PIDFD;
@@ -428,10 +466,27 @@ static long spawn_fork(struct spawn_ctx *c, int *pidfd)
 	}
 	c->report = report;
 	c->unshare_flags = 0;		/* timens_clone3 does it */
+	if (timens__probe()->features & TIMENS_FEATURE_CLONE3_REFUSED) {
+		/*
+		 * clone(2) underneath: the child resets its handlers itself,
+		 * before any signal is let through (it gets this mask, all
+		 * blocked, and sets its own just before the exec).
+		 */
+		a.flags &= ~CLONE_CLEAR_SIGHAND;
+		c->clear_handlers = true;
+		r = raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+		if (r < 0) {
+			/* Never on Linux (a valid set and size); nothing is made. */
+			munmap((void *)report, page);
+			return r;
+		}
+	}
 	pid = timens_clone3(&a, sizeof(a));
 	if (pid == 0)
 		spawn_child(c);
 	err = pid < 0 ? -errno : *report;
+	if (c->clear_handlers)
+		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 	munmap((void *)report, page);
 	if (pid > 0 && err)
 		discard_failed_child(pid, pidfd);

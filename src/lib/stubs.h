@@ -31,8 +31,8 @@ struct clone_call {
 
 /*
  * arch/ARCH/clone3-entry.S: timens_clone3() itself (timens.h), and the helper's
- * last act: clone3 the caller's child from the plan, hand its pid (or
- * -errno) to the caller in the plan's child_result, exit without
+ * last act: make the caller's child with the plan's call, hand its pid
+ * (or -errno) to the caller in the plan's child_result, exit without
  * touching its stack again.
  */
 _Noreturn void timens__helper_clone(struct clone_plan *p);
@@ -50,8 +50,8 @@ void timens__child_ns(struct child_share *s);
 void timens__set_errno(int err);
 
 /*
- * arch/ARCH/raw-clone3.S, clone3 with no C between the call and the
- * child's first instruction:
+ * arch/ARCH/raw-clone3.S, clone3 (or clone(2)) with no C between the
+ * call and the child's first instruction:
  *
  * timens__probe_clone3() returns the kernel's answer (pid or -errno) to
  * the feature probe (probe.c); a child, should one ever be made, exits 0

@@ -111,6 +111,16 @@ int fault_errno(int nr)
 	return ENOMEM;			/* anything that allocates */
 }
 
+bool fault_saw(const struct fault_ctl *ctl, int nr)
+{
+	int i;
+
+	for (i = 0; i < ctl->nseen && i < FAULT_MAX_SEEN; i++)
+		if (ctl->seen[i] == nr)
+			return true;
+	return false;
+}
+
 bool fault_impossible(int nr)
 {
 	return nr == __NR_rt_sigprocmask || nr == __NR_munmap;

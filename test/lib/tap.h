@@ -82,7 +82,9 @@ void *shared_alloc(size_t size);
 /*
  * Re-exec support: a test calls test_exec_hook() first thing in main();
  * when run as `PROG --sample-clocks FD` it samples and writes a
- * struct clock_sample to FD, then exits.
+ * struct clock_sample to FD, then exits.  It also installs the clone3
+ * filter of TIMENS_TEST_DENY_CLONE3=1 and runs `PROG --deny-clone3 CMD
+ * ARG...` (tap.c).
  */
 void test_exec_hook(int argc, char **argv);
 /* Path of the running test program, for re-exec. */

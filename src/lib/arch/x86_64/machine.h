@@ -43,6 +43,12 @@ static inline long raw_syscall6(long nr, long a, long b, long c, long d,
 }
 
 /*
+ * The end of the smallest user address space the kernel may have here
+ * (TASK_SIZE_MAX with 4-level paging; 5-level has more).
+ */
+#define USER_ADDR_END_MIN	0x00007ffffffff000ULL
+
+/*
  * clone(2)'s arguments as this architecture's kernel takes them (x86-64
  * has no CLONE_BACKWARDS*: flags, newsp, parent_tid, child_tid, tls),
  * for a struct clone_call (stubs.h).
