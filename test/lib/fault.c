@@ -139,6 +139,16 @@ int fault_errno(int nr)
 	return ENOMEM;			/* anything that allocates */
 }
 
+bool fault_saw(const struct fault_ctl *ctl, int nr)
+{
+	int i;
+
+	for (i = 0; i < ctl->nseen && i < FAULT_MAX_SEEN; i++)
+		if (ctl->seen[i] == nr)
+			return true;
+	return false;
+}
+
 bool fault_impossible(int nr)
 {
 	return nr == __NR_rt_sigprocmask || nr == __NR_munmap;
@@ -469,7 +479,7 @@ static void site_text(char *buf, size_t len, const struct fault_site *sites, int
 	for (i = 0; i < n && used < (int)len; i++)
 		used += snprintf(buf + used, len - (size_t)used, "%s%s[%d] fails with %s",
 				 i ? ", then " : "", fault_name(sites[i].nr), sites[i].nth + 1,
-				 strerrorname_np(sites[i].err) ?: "?");
+				 errno_name(sites[i].err));
 }
 
 /* One run's verdict, as one TAP line; returns the run's report. */
@@ -492,7 +502,7 @@ static const struct fault_report *judge(struct fault_ctl *ctl, const char *mode,
 		snprintf(got, sizeof(got), "success via %s",
 			 timens_path_name((enum timens_path)r->path));
 	else
-		snprintf(got, sizeof(got), "%s", strerrorname_np(r->err) ?: "?");
+		snprintf(got, sizeof(got), "%s", errno_name(r->err));
 
 	if (!WIFEXITED(st) || WEXITSTATUS(st) || !r->ran)
 		snprintf(bad, sizeof(bad), "the target died (status %#x)", st);
@@ -509,7 +519,7 @@ static const struct fault_report *judge(struct fault_ctl *ctl, const char *mode,
 		snprintf(bad, sizeof(bad), "failed without a fault");
 	else if (r->err && r->err != ctl->hit_errno)
 		snprintf(bad, sizeof(bad), "errno %s, not the injected %s",
-			 strerrorname_np(r->err) ?: "?", strerrorname_np(ctl->hit_errno) ?: "?");
+			 errno_name(r->err), errno_name(ctl->hit_errno));
 
 	for (i = 0; i < n; i++) {
 		impossible |= fault_impossible(sites[i].nr);

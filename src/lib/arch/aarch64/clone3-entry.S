@@ -8,10 +8,13 @@
  * every signal blocked.  This stub stores the caller's return address,
  * stack pointer and callee-saved registers there, runs the rest of the C
  * (timens__clone_setup, timens__clone_finish) on the clone area's stack,
- * and returns to the caller from the plan.  The kernel gives a child
- * every register of its parent but x0 (and sp, for a child with a stack
- * of its own), so what the child needs to come back to the caller travels
- * in caller-saved registers, loaded just before the clone3:
+ * and returns to the caller from the plan.  The system call that makes
+ * the child, clone3 or clone(2) where clone3 is refused, is C's choice:
+ * the plan carries its number and arguments (PLAN_CALL, struct
+ * clone_call: x8 and x0-x4).  The kernel gives a child every register of
+ * its parent but x0 (and sp, for a child with a stack of its own), so
+ * what the child needs to come back to the caller travels in caller-saved
+ * registers neither call reads, loaded just before it:
  *
  *   x9  return address        x10 stack pointer (0: the kernel's)
  *   x11 caller's signal mask  x12 fd to close first, or -1
@@ -26,9 +29,9 @@
  * signs x30 with the caller's sp (paciasp), which is also the sp the
  * caller has after the return, and the plan keeps it signed.  It is
  * checked, with that same sp as modifier, before anyone returns with it:
- * on the pass-through path before the clone3, and on the emulated paths
+ * on the pass-through path before the call, and on the emulated paths
  * by LOAD_CHILD_STATE (autia1716, x16 the caller's sp from the plan)
- * before the clone3 and by the parent once its sp is the caller's again.
+ * before the call and by the parent once its sp is the caller's again.
  * So the child never authenticates: it starts with a checked, plain
  * return address in a register, whatever its sp (a child with a stack of
  * its own has another one, and a check there would fail), and nothing
@@ -62,8 +65,8 @@
 .endm
 
 /*
- * Everything the child needs, from the plan at x14, then the clone3
- * arguments (x0, x1, x8).  x14 keeps the plan across the system call.
+ * Everything the child needs, from the plan at x14, then the call
+ * (PLAN_CALL: x8, x0-x4).  x14 keeps the plan across the system call.
  * With cfi=1 (in timens_clone3, where x19 pointed at the plan) the
  * unwind rules move from x19 to x14 as x19 becomes the caller's again.
  */
@@ -76,8 +79,9 @@
 	ldr	x11, [x14, #PLAN_OLDMASK]
 	ldr	x12, [x14, #PLAN_CHILD_CLOSE_FD]
 	ldr	x13, [x14, #PLAN_CHILD_SHARE]
-	ldr	x1, [x14, #PLAN_KSIZE]
-	add	x0, x14, #PLAN_KARGS
+	ldp	x0, x1, [x14, #PLAN_CALL + CALL_ARG0]
+	ldp	x2, x3, [x14, #PLAN_CALL + CALL_ARG2]
+	ldr	x4, [x14, #PLAN_CALL + CALL_ARG4]
 .if \cfi
 	.cfi_remember_state
 	CFI_PLAN 14
@@ -95,7 +99,7 @@
 	ldp	d10, d11, [x14, #PLAN_D10]
 	ldp	d12, d13, [x14, #PLAN_D12]
 	ldp	d14, d15, [x14, #PLAN_D14]
-	mov	x8, #SYS_clone3
+	ldr	x8, [x14, #PLAN_CALL + CALL_NR]
 .endm
 
 	.text
@@ -109,31 +113,34 @@ timens_clone3:
 	BTI_C
 	PACIASP
 	RA_STATE_TOGGLE				/* signed */
-	stp	x29, x30, [sp, #-32]!
-	.cfi_def_cfa_offset 32
-	.cfi_offset x29, -32
-	.cfi_offset x30, -24
+	/* A frame record and a struct clone_call for prepare to fill for a pass-through. */
+	stp	x29, x30, [sp, #-(16 + CALL_SIZE)]!
+	.cfi_def_cfa_offset 16 + CALL_SIZE
+	.cfi_offset x29, -(16 + CALL_SIZE)
+	.cfi_offset x30, -(8 + CALL_SIZE)
 	mov	x29, sp
-	stp	x0, x1, [sp, #16]
+	add	x2, sp, #16
 	bl	timens__clone_prepare
-	mov	x2, x0
-	ldp	x0, x1, [sp, #16]
-	ldp	x29, x30, [sp], #32
+	cmp	x0, #PREPARE_FAILED
+	b.hi	.Lplan_pop
+	b.eq	.Lfailed_pop
+
+	/*
+	 * Pass-through: the call prepare filled in.  As vfork() does, the
+	 * return address waits in a register (x30 here, where the kernel
+	 * keeps it for the child too), checked already: a child with a stack
+	 * of its own could not check it.
+	 */
+	ldr	x8, [sp, #16 + CALL_NR]
+	ldp	x0, x1, [sp, #16 + CALL_ARG0]
+	ldp	x2, x3, [sp, #16 + CALL_ARG2]
+	ldr	x4, [sp, #16 + CALL_ARG4]
+	ldp	x29, x30, [sp], #(16 + CALL_SIZE)
 	.cfi_def_cfa_offset 0
 	.cfi_restore x29
 	.cfi_restore x30
-	cmp	x2, #PREPARE_FAILED
-	b.hi	.Lplan
 	AUTIASP					/* sp is the signing sp again */
 	RA_STATE_TOGGLE				/* plain */
-	b.eq	.Lfailed
-
-	/*
-	 * Pass-through.  As vfork() does, the return address waits in a
-	 * register (x30 here, where the kernel keeps it for the child too),
-	 * checked already: a child with a stack of its own could not check it.
-	 */
-	mov	x8, #SYS_clone3
 	svc	#0
 	cmn	x0, #4095
 	b.hs	.Lsyscall_error
@@ -159,8 +166,27 @@ timens_clone3:
 	mov	x0, #-1
 	ret
 
-.Lplan:
-	RA_STATE_TOGGLE				/* signed: reached before the autiasp */
+/* From prepare, with our frame still there and x30 signed. */
+.macro POP_FRAME
+	.cfi_def_cfa_offset 16 + CALL_SIZE
+	.cfi_offset x29, -(16 + CALL_SIZE)
+	.cfi_offset x30, -(8 + CALL_SIZE)
+	RA_STATE_TOGGLE				/* signed */
+	ldp	x29, x30, [sp], #(16 + CALL_SIZE)
+	.cfi_def_cfa_offset 0
+	.cfi_restore x29
+	.cfi_restore x30
+.endm
+
+.Lfailed_pop:
+	POP_FRAME
+	AUTIASP
+	RA_STATE_TOGGLE				/* plain */
+	b	.Lfailed
+
+.Lplan_pop:
+	POP_FRAME
+	mov	x2, x0
 	/* A plan (x2): signals are blocked until the final rt_sigprocmask. */
 	mov	x16, sp
 	stp	x30, x16, [x2, #PLAN_RET]
@@ -198,12 +224,13 @@ timens_clone3:
 	/*
 	 * The helper runs on the area's stack: we are at its top with
 	 * nothing on it, and we sleep until the helper exits (CLONE_VFORK).
-	 * timens__clone_setup put the stack in hargs.  The helper starts
-	 * with our registers, x19 the plan.
+	 * timens__clone_setup put the stack in its call (PLAN_HCALL).  The
+	 * helper starts with our registers, x19 the plan.
 	 */
-	add	x0, x19, #PLAN_HARGS
-	mov	x1, #88				/* CLONE_ARGS_SIZE_VER2 */
-	mov	x8, #SYS_clone3
+	ldr	x8, [x19, #PLAN_HCALL + CALL_NR]
+	ldp	x0, x1, [x19, #PLAN_HCALL + CALL_ARG0]
+	ldp	x2, x3, [x19, #PLAN_HCALL + CALL_ARG2]
+	ldr	x4, [x19, #PLAN_HCALL + CALL_ARG4]
 	svc	#0
 	cbnz	x0, .Lparent
 	/* The helper; timens__helper_main never returns. */
@@ -248,7 +275,7 @@ timens_clone3:
 	.size	timens_clone3, .-timens_clone3
 
 /*
- * The child, from the caller's clone3 or from the helper's, with the
+ * The child, from the caller's call or from the helper's, with the
  * registers LOAD_CHILD_STATE loaded (x0 0).  It reads no memory of the
  * plan: in a child without CLONE_VM the clone area is zeroes.  For
  * unwinders it is at the caller's return address (x9), the CFA being its
@@ -310,9 +337,9 @@ timens__clone_child:
 
 /*
  * void timens__helper_clone(struct plan *) - the helper's last act:
- * clone3 the caller's child, hand its pid (or -errno) to the caller
- * through the plan, exit.  After the clone3 it touches no stack, so a
- * CLONE_VM child may overwrite the helper's.
+ * make the caller's child (PLAN_CALL), hand its pid (or -errno) to the
+ * caller through the plan, exit.  After the call it touches no stack, so
+ * a CLONE_VM child may overwrite the helper's.
  */
 	.globl	timens__helper_clone
 	.hidden	timens__helper_clone

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * arm64 (AAPCS64): where the plan keeps the caller's registers (plan.h),
- * and the raw system call (syscall.h).
+ * the raw system call (syscall.h), and clone(2)'s argument order.
  */
 #ifndef TIMENS_MACHINE_H
 #define TIMENS_MACHINE_H
@@ -27,6 +27,9 @@
 #define PLAN_SAVED_SIZE		176
 
 #ifndef __ASSEMBLER__
+#include <stdint.h>
+#include <sys/auxv.h>
+
 /*
  * A system call without libc, for code that runs in a vfork-style
  * helper sharing the caller's memory and TLS: it returns -errno and
@@ -49,6 +52,39 @@ static inline long raw_syscall6(long nr, long a, long b, long c, long d,
 			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
 			 : "memory");
 	return x0;
+}
+
+/*
+ * The end of the user address space, which clone3 checks a stack's range
+ * against (access_ok: 1 << VA_BITS, anything from 36 to 52 bits on
+ * arm64, so no constant serves).  The initial stack is at its top
+ * (within a few GiB of it, for any rlimit and randomisation), so its
+ * highest bit says: AT_RANDOM's bytes lie on it.  With 52-bit VAs that
+ * stack is below 1 << 48, and so is this: a stack range above it (only
+ * where the caller asked mmap for such addresses) is one we cannot tell
+ * about (ENOSYS on the clone(2) fallback).
+ */
+static inline uint64_t user_addr_end(void)
+{
+	uint64_t at = (uint64_t)getauxval(AT_RANDOM);
+
+	return at ? 1ULL << (64 - __builtin_clzll(at)) : 1ULL << 39;
+}
+#define USER_ADDR_END_MIN	user_addr_end()
+
+/*
+ * clone(2)'s arguments as arm64's kernel takes them (CLONE_BACKWARDS:
+ * flags, newsp, parent_tid, tls, child_tid), for a struct clone_call
+ * (stubs.h).
+ */
+static inline void clone_legacy_args(uint64_t arg[5], uint64_t flags, uint64_t newsp,
+				     uint64_t parent_tid, uint64_t child_tid, uint64_t tls)
+{
+	arg[0] = flags;
+	arg[1] = newsp;
+	arg[2] = parent_tid;
+	arg[3] = tls;
+	arg[4] = child_tid;
 }
 #endif
 
