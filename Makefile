@@ -58,6 +58,26 @@ WERROR     ?=
 # package does: debian/rules says why).
 STATIC_TOOL ?= 1
 
+# The architecture the compiler builds for, and so the assembly and
+# register layout the library takes (src/lib/arch/ARCH; src/lib/stubs.h
+# says what each provides).  Anything else stops here, not at run time.
+ARCH_SUPPORTED := $(notdir $(wildcard src/lib/arch/*))
+ARCH       := $(shell $(CC) -dumpmachine 2>/dev/null | sed 's/-.*//')
+ifeq ($(ARCH),)
+$(error $(CC) -dumpmachine says nothing: is $(CC) installed?)
+endif
+ifeq ($(filter $(ARCH),$(ARCH_SUPPORTED)),)
+$(error libtimens supports $(ARCH_SUPPORTED); $(CC) builds for $(ARCH))
+endif
+# A cross build (ARCH is not this machine's) builds what needs no host
+# interpreter: the library, the tool, the tests, test-static; no binding.
+CROSS_BUILD := $(if $(filter $(ARCH),$(shell uname -m)),,1)
+# A cross build has a folder of its own, as make does not see a change
+# of CC: build-ARCH.
+ifeq ($(CROSS_BUILD),1)
+BUILD      ?= build-$(ARCH)
+endif
+
 # The C library $(CC) builds against, told by its headers: glibc, or musl
 # (musl-gcc: docs/design.md, "musl"), which builds in a folder of its own,
 # since make does not see a change of CC.
@@ -82,17 +102,6 @@ BUILD      ?= build
 SANFLAGS   :=
 endif
 
-# The architecture the compiler builds for, and so the assembly and
-# register layout the library takes (src/lib/arch/ARCH; src/lib/stubs.h
-# says what each provides).  Anything else stops here, not at run time.
-ARCH_SUPPORTED := $(notdir $(wildcard src/lib/arch/*))
-ARCH       := $(shell $(CC) -dumpmachine 2>/dev/null | sed 's/-.*//')
-ifeq ($(filter $(ARCH),$(ARCH_SUPPORTED)),)
-$(error libtimens supports $(ARCH_SUPPORTED); $(CC) builds for "$(ARCH)")
-endif
-# A cross build (ARCH is not this machine's) builds what needs no host
-# interpreter: the library, the tool, the tests, test-static; no binding.
-CROSS_BUILD := $(if $(filter $(ARCH),$(shell uname -m)),,1)
 
 # The architecture's control-flow hardening wherever the compiler has it,
 # chosen here only: x86 control-flow protection (IBT, shadow stack), arm64
