@@ -790,3 +790,81 @@ func TestConcurrent(t *testing.T) {
 		t.Errorf("plain child after: %q %v", out, err)
 	}
 }
+
+// TestKernelSupport: Start works from Linux 6.2 on and is EOPNOTSUPP
+// before, for the reason kernelSupport gives, which the test checks on
+// the kernel itself: a vfork-style child (os/exec's) of a thread that
+// unshared CLONE_NEWTIME enters the new namespace at exec from 6.2 on,
+// and before stays in ours (docs/design.md, "Go binding", Limits).
+func TestKernelSupport(t *testing.T) {
+	requireRoot(t)
+	var u syscall.Utsname
+	if err := syscall.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	var rel []byte
+	for _, c := range u.Release {
+		if c == 0 {
+			break
+		}
+		rel = append(rel, byte(c))
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(string(rel), "%d.%d", &major, &minor); err != nil {
+		t.Fatalf("kernel release %q: %v", rel, err)
+	}
+	exec62 := major > 6 || major == 6 && minor >= 2
+	parent := inode(t, "/proc/self/ns/time")
+	checkThreads(t, parent)
+	fds := fdCount(t)
+
+	// The kernel: unshare on a locked thread that then ends (the
+	// goroutine returns locked), and a plain exec.Command from it.
+	type result struct {
+		out []byte
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := syscall.Unshare(cloneNewTime); err != nil {
+			res <- result{err: fmt.Errorf("unshare(CLONE_NEWTIME): %v", err)}
+			return
+		}
+		out, err := exec.Command(clockRead).Output()
+		res <- result{out, err}
+	}()
+	r := <-res
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	s, err := parseSample(string(r.out))
+	if err != nil {
+		t.Fatalf("%q: %v", r.out, err)
+	}
+	if entered := s.timeIno != parent; entered != exec62 {
+		t.Errorf("Linux %s: the exec'ed vfork-style child entered the new namespace: %v, want %v", rel, entered, exec62)
+	}
+	checkThreads(t, parent)
+
+	// Start's answer matches it, and a refusal leaves nothing behind.
+	err = Run(exec.Command(clockRead), Offsets{Boottime: time.Hour})
+	if exec62 {
+		if err != nil {
+			t.Errorf("Linux %s: Start: %v", rel, err)
+		}
+	} else {
+		var te *Error
+		if !errors.Is(err, syscall.EOPNOTSUPP) || !errors.As(err, &te) || !strings.Contains(te.Hint, "6.2") {
+			t.Errorf("Linux %s: Start: %v, want EOPNOTSUPP naming 6.2", rel, err)
+		}
+		var ws syscall.WaitStatus
+		if pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil); err != syscall.ECHILD {
+			t.Errorf("a child is left: wait4 %d, %v", pid, err)
+		}
+	}
+	checkThreads(t, parent)
+	if n := fdCount(t); n != fds {
+		t.Errorf("%d fds open, %d before", n, fds)
+	}
+}
