@@ -83,6 +83,9 @@ if [ "$kind" != vanilla ]; then
 	fi
 fi
 
+# The Go and Python bindings' suites (x86-64; not for the baseline).
+[ "$kind" = vanilla ] || "$KDIR/scripts/build-bindings.sh" "$kind" "$work"
+
 list=$work/cpio.list
 {
 	echo "dir /dev 0755 0 0"
@@ -119,6 +122,7 @@ list=$work/cpio.list
 			echo "file /$d/$(basename "$f") $f 0755 0 0"
 		done
 	done
+	[ ! -f "$work/bindings.list" ] || cat "$work/bindings.list"
 } > "$list"
 "$tree/usr/gen_init_cpio" "$list" | gzip -1 > "$out"
 say "$kind guest: $(grep -c . "$plan") programs, $(du -h "$out" | cut -f1)"
