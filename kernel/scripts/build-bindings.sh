@@ -33,8 +33,9 @@ plan() {
 file() { echo "file $1 $2 ${3:-0755} 0 0" >> "$list"; }
 dir() { echo "dir $1 0755 0 0" >> "$list"; }
 
+py=/usr/bin/python3.11
 built=1
-make -C "$TOPDIR" -j"$JOBS" python cli go-test-static >&2 || {
+make -C "$TOPDIR" -j"$JOBS" PYTHON="$py" python cli go-test-static >&2 || {
 	built=0
 	say "WARNING: building the bindings failed: their suites will fail in the guest"
 }
@@ -65,7 +66,6 @@ fi
 # The project's tree as python.mk runs the suite from it: /timens-py is
 # the top (the README test reads ../../README.md from the tests), the
 # extension finds libtimens.so.0 at $ORIGIN/../.. (build/).
-py=/usr/bin/python3.11
 stdlib=/usr/lib/python3.11
 dist=/usr/lib/python3/dist-packages
 for d in /timens-py /timens-py/python /timens-py/python/tests /timens-py/build \

@@ -84,7 +84,8 @@ if [ "$kind" != vanilla ]; then
 fi
 
 # The Go and Python bindings' suites (x86-64; not for the baseline).
-[ "$kind" = vanilla ] || "$KDIR/scripts/build-bindings.sh" "$kind" "$work"
+[ "$kind" = vanilla ] || [ "${GUEST_BINDINGS:-1}" = 0 ] ||
+	"$KDIR/scripts/build-bindings.sh" "$kind" "$work"
 
 list=$work/cpio.list
 {
