@@ -22,7 +22,6 @@
 kind=$1 work=$2
 list=$work/bindings.list
 : > "$list"
-mkdir -p "$work/bindings"
 
 # plan NAME FLAGS ENV PATH [ARGS...], as in build-guest.sh
 plan() {
@@ -30,8 +29,8 @@ plan() {
 	shift 3
 	printf '%s\t%s\t%s\t%s\n' "$name" "$flags" "$env" "$*" >> "$work/plan"
 }
-file() { echo "file $1 $2 ${3:-0755} 0 0" >> "$list"; }
-dir() { echo "dir $1 0755 0 0" >> "$list"; }
+cpio_file() { echo "file $1 $2 ${3:-0755} 0 0" >> "$list"; }
+cpio_dir() { echo "dir $1 0755 0 0" >> "$list"; }
 
 py=/usr/bin/python3.11
 built=1
@@ -43,17 +42,18 @@ build=$TOPDIR/build
 
 # ---- Go ----
 # Before 6.2 Start is EOPNOTSUPP by design (docs/design.md, "Go binding",
-# Limits): a vfork-style child, which os/exec makes, does not enter its
-# thread's time_for_children at exec there.  The 6.1 guest runs the tests
+# Limits; ../NOTES-6.1.txt (c)): the kernel refuses a vfork-style child,
+# which os/exec makes, to a thread that unshared CLONE_NEWTIME (EINVAL),
+# and has no switch at exec.  The 6.1 guest runs the tests
 # that do not start a child through Start: the offset ones and
 # TestKernelSupport, which checks that very kernel behaviour and Start's
 # EOPNOTSUPP against it.
 gobin=$build/go/test-static
-dir /go
-dir /go/testdata
+cpio_dir /go
+cpio_dir /go/testdata
 if [ "$built" = 1 ]; then
-	for f in timens.test clockread offsetc; do file "/go/$f" "$gobin/$f"; done
-	file /go/testdata/offset-cases.txt "$TOPDIR/go/testdata/offset-cases.txt" 0644
+	for f in timens.test clockread offsetc; do cpio_file "/go/$f" "$gobin/$f"; done
+	cpio_file /go/testdata/offset-cases.txt "$TOPDIR/go/testdata/offset-cases.txt" 0644
 fi
 goenv=TIMENS_TEST_STRICT=1,TIMENS_GO_TEST_HELPERS=/go
 if [ "$kind" = patched ]; then
@@ -70,18 +70,18 @@ stdlib=/usr/lib/python3.11
 dist=/usr/lib/python3/dist-packages
 for d in /timens-py /timens-py/python /timens-py/python/tests /timens-py/build \
 	 /timens-py/build/python /timens-py/build/python/timens; do
-	dir "$d"
+	cpio_dir "$d"
 done
-file /timens-py/README.md "$TOPDIR/README.md" 0644
+cpio_file /timens-py/README.md "$TOPDIR/README.md" 0644
 for f in "$TOPDIR"/python/tests/*.py; do
-	file "/timens-py/python/tests/${f##*/}" "$f" 0644
+	cpio_file "/timens-py/python/tests/${f##*/}" "$f" 0644
 done
 if [ "$built" = 1 ]; then
 	for f in "$build"/python/timens/*; do
-		file "/timens-py/build/python/timens/${f##*/}" "$f"
+		cpio_file "/timens-py/build/python/timens/${f##*/}" "$f"
 	done
-	file /timens-py/build/libtimens.so.0 "$(readlink -f "$build/libtimens.so.0")"
-	file /timens-py/build/timens "$build/timens"
+	cpio_file /timens-py/build/libtimens.so.0 "$(readlink -f "$build/libtimens.so.0")"
+	cpio_file /timens-py/build/timens "$build/timens"
 fi
 
 # The interpreter and the standard library, less: the C build files
@@ -89,17 +89,17 @@ fi
 # distutils and the turtle demo; byte code only for -O runs; the
 # extension modules that load libraries the guest lacks (TLS, sqlite,
 # curses, dbm, readline, NIS, audio) or that are CPython's own tests.
-file /usr/bin/python3.11 "$py"
+cpio_file /usr/bin/python3.11 "$py"
 echo "slink /usr/bin/python3 python3.11 0777 0 0" >> "$list"
 copy_tree() { # DIR [find predicates that prune]
 	local top=$1
 	shift
 	find "$top" \( "$@" \) -prune -o -type d -print |
-		while read -r d; do dir "$d"; done
+		while read -r d; do cpio_dir "$d"; done
 	find "$top" \( "$@" \) -prune -o -type f -print |
-		while read -r f; do file "$f" "$f" 0644; done
+		while read -r f; do cpio_file "$f" "$f" 0644; done
 }
-for d in /usr/lib /usr/lib/python3; do dir "$d"; done
+for d in /usr/lib /usr/lib/python3; do cpio_dir "$d"; done
 copy_tree "$stdlib" -path "$stdlib/config-*" -o -path "$stdlib/test" \
 	-o -path "$stdlib/idlelib" -o -path "$stdlib/tkinter" -o -path "$stdlib/lib2to3" \
 	-o -path "$stdlib/pydoc_data" -o -path "$stdlib/ensurepip" \
@@ -110,20 +110,20 @@ copy_tree "$stdlib" -path "$stdlib/config-*" -o -path "$stdlib/test" \
 echo "slink $stdlib/_sysconfigdata__linux_x86_64-linux-gnu.py _sysconfigdata__x86_64-linux-gnu.py 0777 0 0" >> "$list"
 # pytest and what it imports (measured: sys.modules of a host run); no
 # .pth files (setuptools' hook is not needed).
-dir "$dist"
+cpio_dir "$dist"
 for p in pytest _pytest pluggy iniconfig py attr; do
 	copy_tree "$dist/$p" -false
 done
-file "$dist/py.py" "$dist/py.py" 0644
+cpio_file "$dist/py.py" "$dist/py.py" 0644
 
 # dash as /bin/sh, over busybox's link: a test runs sh under another
 # name (subprocess's executable=), which a multi-call binary takes for
 # the applet to run ("ignored-name: applet not found").
-file /bin/sh /bin/dash
+cpio_file /bin/sh /bin/dash
 # util-linux's setpriv (the tests run code as nobody with its
 # --reuid/--regid/--clear-groups, which busybox's lacks), over busybox's
 # /bin/setpriv; /usr/bin/readlink, which a test names.
-file /usr/bin/setpriv /usr/bin/setpriv
+cpio_file /usr/bin/setpriv /usr/bin/setpriv
 echo "slink /bin/setpriv /usr/bin/setpriv 0777 0 0" >> "$list"
 echo "slink /usr/bin/readlink /bin/busybox 0777 0 0" >> "$list"
 
@@ -135,7 +135,7 @@ echo "slink /usr/bin/readlink /bin/busybox 0777 0 0" >> "$list"
 	[ "$built" = 0 ] || ldd "$build"/python/timens/*.so
 } 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\/(usr\/)?lib/ { print $3 }
 		      NF == 2 && $1 ~ /^\/(usr\/)?lib/ { print $1 }' | sort -u |
-	while read -r l; do file "$l" "$(readlink -f "$l")"; done
+	while read -r l; do cpio_file "$l" "$(readlink -f "$l")"; done
 
 pyenv=TIMENS_TEST_STRICT=1,TIMENS_BUILD=/timens-py/build,PYTHONPATH=/timens-py/build/python,PYTHONDONTWRITEBYTECODE=1
 # test_install.py is left out: it runs make, cc, readelf and setup.py
