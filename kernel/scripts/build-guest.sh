@@ -83,9 +83,10 @@ if [ "$kind" != vanilla ]; then
 	fi
 fi
 
-# The Go and Python bindings' suites (x86-64; not for the baseline).
-[ "$kind" = vanilla ] || [ "${GUEST_BINDINGS:-1}" = 0 ] ||
-	"$KDIR/scripts/build-bindings.sh" "$kind" "$work"
+# The Go and Python bindings' suites: the x86-64 patched and 6.1 guests.
+case $kind in patched | old)
+	[ "${GUEST_BINDINGS:-1}" = 0 ] || "$KDIR/scripts/build-bindings.sh" "$kind" "$work" ;;
+esac
 
 list=$work/cpio.list
 {
