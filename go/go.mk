@@ -41,3 +41,15 @@ $(BUILD)/bench/bench-go: $(GO_SRCS)
 go-bench: $(BUILD)/bench/bench-go
 # Without Go (no `make deps`) the rest of the suite still runs.
 bench: $(if $(shell command -v $(GO) 2>/dev/null),go-bench)
+
+# The suite as one static program for the kernel harness's guests, which
+# have no compiler (kernel/scripts/build-bindings.sh): the test binary,
+# and its C helpers built static by the binary itself (run with
+# TIMENS_GO_TEST_HELPERS=DIR to use them).  testdata/ must be next to
+# the binary's working directory, as for `go test`.
+GO_STATIC := $(GO_DIR)/test-static
+go-test-static:
+	@mkdir -p $(GO_STATIC)
+	cd go && $(GO_ENV) $(GO) test -c -o $(GO_STATIC)/timens.test .
+	cd go && CC='$(CC) -static' TIMENS_GO_TEST_BUILD_HELPERS=$(GO_STATIC) $(GO_STATIC)/timens.test
+.PHONY: go-test-static

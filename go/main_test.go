@@ -26,6 +26,16 @@ func TestMain(m *testing.M) {
 		clockRead = os.Getenv("TIMENS_GO_TEST_CLOCKREAD")
 		os.Exit(childMain())
 	}
+	if d := os.Getenv("TIMENS_GO_TEST_BUILD_HELPERS"); d != "" {
+		// `make go-test-static`: build the helpers into d (CC="cc
+		// -static" there) for TIMENS_GO_TEST_HELPERS, and run nothing.
+		clockRead, offsetC = filepath.Join(d, "clockread"), filepath.Join(d, "offsetc")
+		if err := buildHelpers(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "timens-go-test")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -39,32 +49,14 @@ func TestMain(m *testing.M) {
 	}
 	clockRead = filepath.Join(dir, "clockread")
 	offsetC = filepath.Join(dir, "offsetc")
-	cc := strings.Fields(os.Getenv("CC")) // "ccache gcc" is two words
-	if len(cc) == 0 {
-		cc = []string{"cc"}
-	}
-	// The library's per-architecture headers are those of what CC builds
-	// for, as the Makefile takes them.
-	machine, err := exec.Command(cc[0], append(append([]string(nil), cc[1:]...), "-dumpmachine")...).Output()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%v -dumpmachine: %v\n", cc, err)
+	if pre := os.Getenv("TIMENS_GO_TEST_HELPERS"); pre != "" {
+		// Built beforehand, for a machine with no compiler (the
+		// kernel harness's guests).
+		clockRead, offsetC = filepath.Join(pre, "clockread"), filepath.Join(pre, "offsetc")
+	} else if err := buildHelpers(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
 		os.Exit(1)
-	}
-	archInc := "-I../src/lib/arch/" + strings.SplitN(strings.TrimSpace(string(machine)), "-", 2)[0]
-	builds := [][]string{
-		append(append([]string(nil), cc...), "-O2", "-Wall", "-Werror", "-o", clockRead, "testdata/clockread.c"),
-		append(append([]string(nil), cc...), "-O2", "-Wall", "-Werror", "-std=gnu11", "-D_GNU_SOURCE", "-I../include", "-I../src/lib", archInc,
-			"-o", offsetC, "testdata/offsetc.c", "../src/lib/offsets.c",
-			"../src/lib/offsets-write.c"),
-	}
-	for _, b := range builds {
-		out, err := exec.Command(b[0], b[1:]...).CombinedOutput()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "building the tests' C helpers: %v: %v\n%s", b, err, out)
-			os.RemoveAll(dir)
-			os.Exit(1)
-		}
 	}
 	testDir = dir
 	// Before any Start: what a plain child has open is 3, and whatever
@@ -83,6 +75,34 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// buildHelpers builds clockRead and offsetC with the system's cc.
+func buildHelpers() error {
+	cc := strings.Fields(os.Getenv("CC")) // "ccache gcc" is two words
+	if len(cc) == 0 {
+		cc = []string{"cc"}
+	}
+	// The library's per-architecture headers are those of what CC builds
+	// for, as the Makefile takes them.
+	machine, err := exec.Command(cc[0], append(append([]string(nil), cc[1:]...), "-dumpmachine")...).Output()
+	if err != nil {
+		return fmt.Errorf("%v -dumpmachine: %v", cc, err)
+	}
+	archInc := "-I../src/lib/arch/" + strings.SplitN(strings.TrimSpace(string(machine)), "-", 2)[0]
+	builds := [][]string{
+		append(append([]string(nil), cc...), "-O2", "-Wall", "-Werror", "-o", clockRead, "testdata/clockread.c"),
+		append(append([]string(nil), cc...), "-O2", "-Wall", "-Werror", "-std=gnu11", "-D_GNU_SOURCE", "-I../include", "-I../src/lib", archInc,
+			"-o", offsetC, "testdata/offsetc.c", "../src/lib/offsets.c",
+			"../src/lib/offsets-write.c"),
+	}
+	for _, b := range builds {
+		out, err := exec.Command(b[0], b[1:]...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("building the tests' C helpers: %v: %v\n%s", b, err, out)
+		}
+	}
+	return nil
 }
 
 var testDir string

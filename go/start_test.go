@@ -790,3 +790,95 @@ func TestConcurrent(t *testing.T) {
 		t.Errorf("plain child after: %q %v", out, err)
 	}
 }
+
+// TestKernelSupport: Start works from Linux 6.2 on and is EOPNOTSUPP
+// before, for the reason kernelSupport gives, which the test checks on
+// the kernel itself: a vfork-style child (os/exec's) of a thread that
+// unshared CLONE_NEWTIME enters the new namespace at exec from 6.2 on;
+// before, the kernel refuses to make it (EINVAL) (docs/design.md, "Go
+// binding", Limits).
+func TestKernelSupport(t *testing.T) {
+	requireRoot(t)
+	var u syscall.Utsname
+	if err := syscall.Uname(&u); err != nil {
+		t.Fatal(err)
+	}
+	var rel []byte
+	for _, c := range u.Release {
+		if c == 0 {
+			break
+		}
+		rel = append(rel, byte(c))
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(string(rel), "%d.%d", &major, &minor); err != nil {
+		t.Fatalf("kernel release %q: %v", rel, err)
+	}
+	exec62 := major > 6 || major == 6 && minor >= 2
+	parent := inode(t, "/proc/self/ns/time")
+	checkThreads(t, parent)
+	fds := fdCount(t)
+
+	// The kernel: unshare on a locked thread that then ends (the
+	// goroutine returns locked), and a plain exec.Command from it.
+	type result struct {
+		out []byte
+		err error
+	}
+	res := make(chan result, 1)
+	var try func()
+	try = func() {
+		runtime.LockOSThread()
+		if syscall.Gettid() == syscall.Getpid() {
+			// Go parks the main thread instead of ending it: hold
+			// it while another thread (not this one, it is locked)
+			// does the work, and give it back unchanged.
+			done := make(chan struct{})
+			go func() { try(); close(done) }()
+			<-done
+			runtime.UnlockOSThread()
+			return
+		}
+		if err := syscall.Unshare(cloneNewTime); err != nil {
+			res <- result{err: fmt.Errorf("unshare(CLONE_NEWTIME): %v", err)}
+			return
+		}
+		out, err := exec.Command(clockRead).Output()
+		res <- result{out, err}
+	}
+	go try()
+	r := <-res
+	if !exec62 {
+		if !errors.Is(r.err, syscall.EINVAL) {
+			t.Errorf("Linux %s: a vfork-style child of a thread with another time_for_children: %v, want EINVAL", rel, r.err)
+		}
+	} else if r.err != nil {
+		t.Error(r.err)
+	} else if s, err := parseSample(string(r.out)); err != nil {
+		t.Errorf("%q: %v", r.out, err)
+	} else if s.timeIno == parent || s.timeIno != s.tfcIno {
+		t.Errorf("Linux %s: the exec'ed vfork-style child is in namespaces %d/%d, ours is %d", rel, s.timeIno, s.tfcIno, parent)
+	}
+	checkThreads(t, parent)
+
+	// Start's answer matches it, and a refusal leaves nothing behind.
+	err := Run(exec.Command(clockRead), Offsets{Boottime: time.Hour})
+	if exec62 {
+		if err != nil {
+			t.Errorf("Linux %s: Start: %v", rel, err)
+		}
+	} else {
+		var te *Error
+		if !errors.Is(err, syscall.EOPNOTSUPP) || !errors.As(err, &te) || !strings.Contains(te.Hint, "6.2") {
+			t.Errorf("Linux %s: Start: %v, want EOPNOTSUPP naming 6.2", rel, err)
+		}
+		var ws syscall.WaitStatus
+		if pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil); err != syscall.ECHILD {
+			t.Errorf("a child is left: wait4 %d, %v", pid, err)
+		}
+	}
+	checkThreads(t, parent)
+	if n := fdCount(t); n != fds {
+		t.Errorf("%d fds open, %d before", n, fds)
+	}
+}

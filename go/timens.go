@@ -194,7 +194,8 @@ var kernel struct {
 // kernelSupport says whether Start can work here. Go's os/exec starts a
 // child vfork-style (CLONE_VM): such a child enters its parent thread's
 // time_for_children only at exec, which Linux does from 6.2 on; before,
-// the child would silently keep the host's clocks.
+// the kernel refuses to make such a child (EINVAL) from a thread whose
+// time_for_children is not its own namespace.
 func kernelSupport() error {
 	kernel.once.Do(func() {
 		if !haveTimeNS() {

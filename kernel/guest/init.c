@@ -9,7 +9,7 @@
  *	NAME	FLAGS	ENV	PATH [ARGS...]
  *
  * FLAGS is a comma-separated list: "strict" makes a skipped subtest
- * ("ok ... # SKIP") a failure of the program; "-" for none. ENV is a
+ * (see show_line) a failure of the program; "-" for none. ENV is a
  * comma-separated list of VAR=VALUE added to the environment, or "-".
  * ARGS are separated by spaces. A program passes if it exits 0 (and, with
  * "strict", skipped nothing).
@@ -146,11 +146,18 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Show one line of a program's output; return 1 if it reports a skip. */
+/*
+ * Show one line of a program's output; return 1 if it reports a skip: a
+ * TAP "ok ... # SKIP", `go test -v`'s "--- SKIP: " (indented for a
+ * subtest), pytest -rs's "SKIPPED [N] ...".
+ */
 static int show_line(const char *line)
 {
+	const char *go = line + strspn(line, " ");
+
 	out("    %s\n", line);
-	return !strncmp(line, "ok ", 3) && strstr(line, "# SKIP") != NULL;
+	return (!strncmp(line, "ok ", 3) && strstr(line, "# SKIP") != NULL) ||
+	       !strncmp(go, "--- SKIP: ", 10) || !strncmp(line, "SKIPPED [", 9);
 }
 
 /* Run one program; return 0 if it passed. */

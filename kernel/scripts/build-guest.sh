@@ -83,6 +83,11 @@ if [ "$kind" != vanilla ]; then
 	fi
 fi
 
+# The Go and Python bindings' suites: the x86-64 patched and 6.1 guests.
+case $kind in patched | old)
+	[ "${GUEST_BINDINGS:-1}" = 0 ] || "$KDIR/scripts/build-bindings.sh" "$kind" "$work" ;;
+esac
+
 list=$work/cpio.list
 {
 	echo "dir /dev 0755 0 0"
@@ -119,6 +124,7 @@ list=$work/cpio.list
 			echo "file /$d/$(basename "$f") $f 0755 0 0"
 		done
 	done
+	[ ! -f "$work/bindings.list" ] || cat "$work/bindings.list"
 } > "$list"
 "$tree/usr/gen_init_cpio" "$list" | gzip -1 > "$out"
 say "$kind guest: $(grep -c . "$plan") programs, $(du -h "$out" | cut -f1)"

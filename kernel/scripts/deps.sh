@@ -5,7 +5,7 @@
 
 PKGS="linux-source-6.12 linux-source-6.1 qemu-system-x86 gcc make bc bison
 flex libelf-dev libssl-dev cpio ccache libcap-dev gzip xz-utils perl python3
-busybox-static util-linux"
+busybox-static util-linux dash golang-go python3.11 python3-dev python3-pytest"
 
 missing=()
 for p in $PKGS; do
