@@ -176,7 +176,7 @@ static void refused(const char *what, void *args, size_t size, int want)
 	caller_state_same(&before, why, sizeof(why));
 	tap_ok(pid == -1 && err == want && no_children() && !why[0],
 	       "%s: %s (want %s), nothing created or changed%s%s", what,
-	       pid < 0 ? strerrorname_np(err) : "a child", strerrorname_np(want),
+	       pid < 0 ? errno_name(err) : "a child", errno_name(want),
 	       why[0] ? ": " : "", why);
 }
 
@@ -241,7 +241,7 @@ int main(int argc, char **argv)
 		int e = errno;
 
 		tap_ok(r == -1 && e == ENOSYS, "the raw clone3 is ENOSYS here (%s)",
-		       r == -1 ? strerrorname_np(e) : "no error");
+		       r == -1 ? errno_name(e) : "no error");
 	}
 
 	sh = shared_alloc(sizeof(*sh));
