@@ -28,6 +28,32 @@ rm -rf "$work"
 mkdir -p "$work/bin" "$work/clone3" "$work/timens" "$work/libtimens"
 cc_static() { "$TCC" -static -O2 -g -isystem "$tree/usr/include" "$@"; }
 
+# arm64_libs BIN...: cpio lines for the dynamic loader and the shared
+# libraries BIN needs, found (ldd cannot run them here) through their
+# DT_NEEDED entries in the unpacked packages and in libc6:arm64.
+arm64_libs() {
+	local todo=("$@") seen=" " f n d
+	echo "file /lib/ld-linux-aarch64.so.1 $(readlink -f /lib/ld-linux-aarch64.so.1) 0755 0 0"
+	while [ ${#todo[@]} -gt 0 ]; do
+		f=${todo[0]}
+		todo=("${todo[@]:1}")
+		for n in $(aarch64-linux-gnu-readelf -d "$f" |
+			   sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[[ $seen = *" $n "* ]] && continue
+			seen="$seen$n "
+			[ "$n" = ld-linux-aarch64.so.1 ] && continue
+			for d in "$ul/lib/$multiarch" "$ul/usr/lib/$multiarch" \
+				 "/lib/$multiarch" "/usr/lib/$multiarch" ""; do
+				[ -n "$d" ] || die "arm64 guest: no $n for $f"
+				[ -e "$d/$n" ] || continue
+				echo "file /lib/$multiarch/$n $(readlink -f "$d/$n") 0755 0 0"
+				todo+=("$(readlink -f "$d/$n")")
+				break
+			done
+		done
+	done
+}
+
 plan=$work/plan
 : > "$plan"
 # plan NAME FLAGS ENV PATH [ARGS...]
@@ -90,32 +116,6 @@ if [ "$kind" != vanilla ]; then
 		plan bench-clone3 - - /libtimens/bench-clone3 --quick
 	fi
 fi
-
-# arm64_libs BIN...: cpio lines for the dynamic loader and the shared
-# libraries BIN needs, found (ldd cannot run them here) through their
-# DT_NEEDED entries in the unpacked packages and in the cross libc6.
-arm64_libs() {
-	local todo=("$@") seen=" " f n d
-	echo "file /lib/ld-linux-aarch64.so.1 $(readlink -f /lib/ld-linux-aarch64.so.1) 0755 0 0"
-	while [ ${#todo[@]} -gt 0 ]; do
-		f=${todo[0]}
-		todo=("${todo[@]:1}")
-		for n in $(aarch64-linux-gnu-readelf -d "$f" |
-			   sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-			[[ $seen = *" $n "* ]] && continue
-			seen="$seen$n "
-			[ "$n" = ld-linux-aarch64.so.1 ] && continue
-			for d in "$ul/lib/$multiarch" "$ul/usr/lib/$multiarch" \
-				 "/lib/$multiarch" "/usr/lib/$multiarch" ""; do
-				[ -n "$d" ] || die "arm64 guest: no $n for $f"
-				[ -e "$d/$n" ] || continue
-				echo "file /lib/$multiarch/$n $(readlink -f "$d/$n") 0755 0 0"
-				todo+=("$(readlink -f "$d/$n")")
-				break
-			done
-		done
-	done
-}
 
 list=$work/cpio.list
 {

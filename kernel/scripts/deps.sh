@@ -9,8 +9,9 @@
 
 PKGS="linux-source-6.12 linux-source-6.1 qemu-system-x86 gcc make bc bison
 flex libelf-dev libssl-dev cpio ccache libcap-dev gzip xz-utils perl python3
-busybox-static util-linux
-qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross libcap-dev:arm64"
+busybox-static util-linux"
+# The arm64 guests.
+PKGS="$PKGS qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross libcap-dev:arm64"
 # Unpacked for the arm64 guests' userland: see build-guest.sh.
 USERLAND_ARM64="busybox-static util-linux libselinux1 libpcre2-8-0"
 
