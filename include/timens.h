@@ -107,6 +107,8 @@ pid_t timens_clone3(struct timens_clone_args *args, size_t size)
 #define TIMENS_FEATURE_EXEC_SWITCH	(1u << 2) /* exec enters time_for_children (6.2) */
 #define TIMENS_FEATURE_CLONE3_NEWTIME	(1u << 3) /* clone3 takes CLONE_NEWTIME (6.3) */
 #define TIMENS_FEATURE_NATIVE_OFFSET	(1u << 4) /* clone3 takes timens_offset */
+#define TIMENS_FEATURE_CLONE3_REFUSED	(1u << 5) /* clone3 is refused (ENOSYS) on a kernel
+						     that has it: clone(2) is used */
 unsigned int timens_features(void);
 
 /*
@@ -198,9 +200,13 @@ int timens_spawn(pid_t *pid, const char *path, char *const argv[],
  * thread's time_for_children: its children from now on, and the process
  * itself at its next execve() (Linux 6.2+), run in it.  FLAGS: 0, or
  * TIMENS_SPAWN_USERNS / TIMENS_SPAWN_USERNS_ROOT to make it in a new user
- * namespace, which the calling process enters at once.  For a process
- * about to exec; see timens_unshare(3).
+ * namespace, which the calling process enters at once; and
+ * TIMENS_UNSHARE_NO_UNDO for a process that execs or exits whatever
+ * happens, which needs no way back from a failure.  For a process about
+ * to exec; see timens_unshare(3).
  */
+#define TIMENS_UNSHARE_NO_UNDO	  (1u << 8) /* no undo of a failure: skip its checks */
+
 int timens_unshare(const struct timens_offset *offset, uint64_t flags);
 
 /* ---- Inspecting and entering namespaces: timens_get_info(3) ---- */

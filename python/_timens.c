@@ -579,7 +579,8 @@ static _Noreturn void child_exec(struct exec_ctx *c)
 	pthread_sigmask(SIG_SETMASK, &c->mask, NULL);
 	if (c->unshare_in_child) {
 		/* Our memory is the parent's: errno is not ours to keep. */
-		if (timens_unshare(&c->offset, c->userns ? TIMENS_SPAWN_USERNS : 0) < 0) {
+		if (timens_unshare(&c->offset, TIMENS_UNSHARE_NO_UNDO |
+				   (c->userns ? TIMENS_SPAWN_USERNS : 0)) < 0) {
 			c->ns_err = errno ? errno : EINVAL;
 			_exit(255);
 		}

@@ -11,7 +11,7 @@
 # the start files give a marked library.
 . "$(dirname "$0")/cli/tap.sh"
 cc=${CC:-cc}
-[ "$(uname -m)" = x86_64 ] || skip_all "not x86-64"
+[ "$(uname -m)" = x86_64 ] || not_here "not x86-64 (test/bti.sh is arm64's)"
 command -v readelf >/dev/null 2>&1 || skip_all "no readelf (binutils)"
 echo 'int main(void) { return 0; }' > "$scratch/ref.c"
 "$cc" -fcf-protection -Werror -c -o "$scratch/ref.o" "$scratch/ref.c" 2>/dev/null ||

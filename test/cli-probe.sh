@@ -15,8 +15,9 @@ d = json.load(sys.stdin)
 assert list(d) == ["version", "kernel", "user", "sysctl", "trials"], list(d)
 k = d["kernel"]
 assert list(k) == ["release", "features", "time_ns", "setns_pidfd", "exec_switch",
-                   "clone3_newtime", "native_offset"], list(k)
-bits = [k["time_ns"], k["setns_pidfd"], k["exec_switch"], k["clone3_newtime"], k["native_offset"]]
+                   "clone3_newtime", "native_offset", "clone3_refused"], list(k)
+bits = [k["time_ns"], k["setns_pidfd"], k["exec_switch"], k["clone3_newtime"], k["native_offset"],
+        k["clone3_refused"]]
 assert all(isinstance(b, bool) for b in bits)
 assert k["features"] == sum(1 << i for i, b in enumerate(bits) if b)
 assert list(d["user"]) == ["uid", "euid", "cap_sys_admin"]

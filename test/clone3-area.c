@@ -5,8 +5,10 @@
  *
  *   - the caller takes no more page faults per call than with a plain
  *     clone3 (+SLACK, below), on the inplace and the helper-thread path;
- *   - one area (guard page and 60 KiB, wipe-on-fork) per calling
- *     thread, made at the first emulated call, gone when the thread exits;
+ *   - one area (a guard page, then 56 KiB of stack in whole pages and
+ *     one page more, wipe-on-fork: 64 KiB in all with 4 KiB pages) per
+ *     calling thread, made at the first emulated call, gone when the
+ *     thread exits;
  *   - a fork()ed child, and a child of timens_clone3 itself, can call
  *     again (their copy of the area is zeroes) and get the right offsets,
  *     and the parent's next call is unaffected.
@@ -103,11 +105,12 @@ static double faults_per_call(bool timens)
 /* Can this kernel mark memory wipe-on-fork (no madvise() in tinyconfig)? */
 static bool wipe_on_fork(void)
 {
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	bool ok = p != MAP_FAILED && madvise(p, 4096, MADV_WIPEONFORK) == 0;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bool ok = p != MAP_FAILED && madvise(p, page, MADV_WIPEONFORK) == 0;
 
 	if (p != MAP_FAILED)
-		munmap(p, 4096);
+		munmap(p, page);
 	return ok;
 }
 
@@ -128,13 +131,16 @@ static void check_faults(const char *what, enum timens_path want)
 }
 
 /*
- * Clone areas in this process: a 4 KiB PROT_NONE guard right below a
- * read-write anonymous mapping, 64 KiB in all, marked wipe-on-fork ("wf"
- * in smaps) where the kernel can (a kernel without smaps shows only the
- * shape).
+ * Clone areas in this process: a one-page PROT_NONE guard right below a
+ * read-write anonymous mapping of 56 KiB rounded up to whole pages and
+ * one page more (60 KiB with 4 KiB pages, 128 KiB with 64 KiB pages),
+ * marked wipe-on-fork ("wf" in smaps) where the kernel can (a kernel
+ * without smaps shows only the shape).
  */
 static int areas(void)
 {
+	unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE);
+	unsigned long rw = (56 * 1024 + page - 1) / page * page + page;
 	FILE *f = fopen("/proc/self/smaps", "r");
 	bool need_wf = f && wipe_on_fork();
 	unsigned long lo, hi, guard_hi = 0;
@@ -150,9 +156,8 @@ static int areas(void)
 		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3) {	/* a mapping */
 			if (candidate && !need_wf)
 				n++;
-			candidate = lo == guard_hi && hi - lo == 60 * 1024 &&
-				    !strcmp(perms, "rw-p");
-			guard_hi = !strcmp(perms, "---p") && hi - lo == 4096 ? hi : 0;
+			candidate = lo == guard_hi && hi - lo == rw && !strcmp(perms, "rw-p");
+			guard_hi = !strcmp(perms, "---p") && hi - lo == page ? hi : 0;
 		} else if (candidate && need_wf && !strncmp(line, "VmFlags:", 8)) {
 			if (strstr(line, " wf"))
 				n++;

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -155,10 +156,11 @@ static void run_table(const char *mode)
  */
 static void run_sizes(void)
 {
-	static struct {
-		struct timens_clone_args a;
-		unsigned char tail[4096];
-	} big;
+	/* The kernel's limit is its PAGE_SIZE (4, 16 or 64 KiB on arm64). */
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const size_t big_size = page + sizeof(struct timens_clone_args);
+	unsigned char *big = malloc(big_size);
+	struct timens_clone_args *a = (struct timens_clone_args *)big;
 	struct caller_state st;
 	struct timens_offset off = { SEC, SEC };
 	const struct {
@@ -167,31 +169,32 @@ static void run_sizes(void)
 	} rows[] = {
 		{ 0, false }, { 8, false }, { 63, false }, { 64, false }, { 72, false },
 		{ 80, false }, { 88, false }, { 89, false }, { 95, false }, { 96, false },
-		{ 97, false }, { 104, false }, { 4096, false },
-		{ 97, true }, { 104, true }, { 4096, true }, { 4097, false },
+		{ 97, false }, { 104, false }, { page, false },
+		{ 97, true }, { 104, true }, { page, true }, { page + 1, false },
 	};
 	size_t i;
 
-	_Static_assert(sizeof(big) > 4097, "big holds every size");
+	if (!big)
+		tap_bail("malloc: %s", strerror(errno));
 	caller_state_get(&st);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		size_t sz = rows[i].size;
 		int want, got;
 		char name[64];
 
-		memset(&big, 0, sizeof(big));
-		big.a.flags = CLONE_NEWTIME;
-		big.a.exit_signal = SIGCHLD;
-		big.a.timens_offset = to_u64(&off);
+		memset(big, 0, big_size);
+		a->flags = CLONE_NEWTIME;
+		a->exit_signal = SIGCHLD;
+		a->timens_offset = to_u64(&off);
 		if (rows[i].nonzero_tail)
-			((unsigned char *)&big)[sz - 1] = 1;
+			big[sz - 1] = 1;
 		if (sz < TIMENS_CLONE_ARGS_SIZE_VER3)
-			want = raw_clone3_errno(&big.a, sz);	/* the kernel's call */
-		else if (sz > 4096 || rows[i].nonzero_tail)
+			want = raw_clone3_errno(a, sz);	/* the kernel's call */
+		else if (sz > page || rows[i].nonzero_tail)
 			want = E2BIG;
 		else
 			want = 0;
-		got = lib_clone3_errno(&big.a, sz);
+		got = lib_clone3_errno(a, sz);
 		snprintf(name, sizeof(name), "size %zu%s", sz,
 			 rows[i].nonzero_tail ? ", non-zero last byte" : "");
 		expect(got, want, &st, "", name, "sizes");
@@ -200,6 +203,7 @@ static void run_sizes(void)
 	       "NULL args, size 88", "sizes");
 	expect(lib_clone3_errno(NULL, 96), raw_clone3_errno(NULL, 96), &st, "",
 	       "NULL args, size 96", "sizes");
+	free(big);
 }
 
 static void run_timens_errors(const char *mode)
@@ -244,6 +248,7 @@ static void run_denied(int nr, int err, const char *mode)
 	struct timens_clone_args a = {
 		.flags = CLONE_NEWTIME, .exit_signal = SIGCHLD, .timens_offset = to_u64(&off),
 	};
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	struct timens_clone_args *edge;
 	struct caller_state st;
 	char *pages;
@@ -256,17 +261,17 @@ static void run_denied(int nr, int err, const char *mode)
 	expect(lib_clone3_errno(&a, 96), 0, &st, "", "good offsets", mode);
 	run_timens_errors(mode);
 	/* Arguments that end where an unmapped page begins. */
-	pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (pages == MAP_FAILED || mprotect(pages + 4096, 4096, PROT_NONE))
+	pages = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (pages == MAP_FAILED || mprotect(pages + page, page, PROT_NONE))
 		tap_bail("mmap");
-	edge = (struct timens_clone_args *)(pages + 4096 - sizeof(*edge));
+	edge = (struct timens_clone_args *)(pages + page - sizeof(*edge));
 	*edge = a;
 	expect(lib_clone3_errno(edge, 96), 0, &st, "", "args just below an unmapped page", mode);
 	expect(lib_clone3_errno(edge, 104), raw_clone3_errno(edge, 104), &st, "",
 	       "args whose tail is unmapped (size 104)", mode);
-	expect(lib_clone3_errno((struct timens_clone_args *)(pages + 4096), 96), EFAULT, &st, "",
+	expect(lib_clone3_errno((struct timens_clone_args *)(pages + page), 96), EFAULT, &st, "",
 	       "args on an unmapped page", mode);
-	munmap(pages, 8192);
+	munmap(pages, 2 * page);
 }
 
 /*

@@ -69,7 +69,11 @@ int main(int argc, char **argv)
 		wait_status(pid);
 	tap_ok(lib_errno == raw_errno, "CLONE_NEWTIME without offsets: as the kernel (%s)",
 	       lib_errno ? strerror(lib_errno) : "success");
-	if (timens_features() & TIMENS_FEATURE_CLONE3_NEWTIME)
+	if (timens_features() & TIMENS_FEATURE_CLONE3_REFUSED)
+		tap_ok(pid < 0 && lib_errno == ENOSYS,
+		       "clone3 refused: CLONE_NEWTIME without offsets, which clone(2) cannot say: "
+		       "ENOSYS");
+	else if (timens_features() & TIMENS_FEATURE_CLONE3_NEWTIME)
 		tap_ok(pid > 0 && *ino != ns_ino("/proc/self/ns/time"),
 		       "CLONE_NEWTIME without offsets: the child has a new namespace");
 	else

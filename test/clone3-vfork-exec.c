@@ -128,7 +128,7 @@ static void vm_child(void)
 
 	if (syscall(SYS_read, vm_go[0], &c, 1) != 1)
 		syscall(SYS_exit, 125);
-	if (syscall(SYS_dup2, vm_report[1], 100) < 0)
+	if (syscall(SYS_dup3, vm_report[1], 100, 0) < 0)
 		syscall(SYS_exit, 126);
 	syscall(SYS_execve, vm_argv[0], vm_argv, environ);
 	syscall(SYS_exit, 127);

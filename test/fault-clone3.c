@@ -10,7 +10,8 @@
  *
  * Paths: single-threaded root (inplace), root with an idle thread
  * (helper-thread), the same with CLONE_FILES, nobody with CLONE_NEWUSER
- * (helper-process).  On a
+ * (helper-process); three of them again where clone3 is refused (a
+ * filter answering it ENOSYS), whose children clone(2) must make.  On a
  * kernel with the native timens_offset these are forced to emulate.
  */
 #include <errno.h>
@@ -33,16 +34,20 @@ struct mode {
 	bool nobody;		/* uid 65534, CLONE_NEWUSER */
 	uint64_t flags;		/* more clone flags */
 	const char *force;	/* TIMENS_PATH in the target, or NULL */
+	bool noclone3;		/* clone3 refused (ENOSYS): clone(2) must be seen */
 };
 
 static const struct mode modes[] = {
-	{ "inplace", TIMENS_PATH_INPLACE, false, false, 0, NULL },
-	{ "child, 2 threads", TIMENS_PATH_CHILD, true, false, 0, NULL },
-	{ "child, 2 threads, CLONE_FILES", TIMENS_PATH_CHILD, true, false, CLONE_FILES, NULL },
-	{ "child, nobody", TIMENS_PATH_CHILD, false, true, 0, NULL },
-	{ "child, 1 thread", TIMENS_PATH_CHILD, false, false, 0, "child" },
-	{ "helper-thread", TIMENS_PATH_HELPER_THREAD, true, false, 0, "helper" },
-	{ "helper-process", TIMENS_PATH_HELPER_PROCESS, false, true, 0, "helper" },
+	{ "inplace", TIMENS_PATH_INPLACE, false, false, 0, NULL, false },
+	{ "child, 2 threads", TIMENS_PATH_CHILD, true, false, 0, NULL, false },
+	{ "child, 2 threads, CLONE_FILES", TIMENS_PATH_CHILD, true, false, CLONE_FILES, NULL, false },
+	{ "child, nobody", TIMENS_PATH_CHILD, false, true, 0, NULL, false },
+	{ "child, 1 thread", TIMENS_PATH_CHILD, false, false, 0, "child", false },
+	{ "helper-thread", TIMENS_PATH_HELPER_THREAD, true, false, 0, "helper", false },
+	{ "helper-process", TIMENS_PATH_HELPER_PROCESS, false, true, 0, "helper", false },
+	{ "inplace, no clone3", TIMENS_PATH_INPLACE, false, false, 0, NULL, true },
+	{ "child, 2 threads, no clone3", TIMENS_PATH_CHILD, true, false, 0, NULL, true },
+	{ "helper-process, no clone3", TIMENS_PATH_HELPER_PROCESS, false, true, 0, "helper", true },
 };
 
 /* What the target saw: fault_ctl.user. */
@@ -141,6 +146,13 @@ static void target(struct fault_ctl *ctl, void *arg)
 	 * block is allocated at first use (by ASan's runtime, with mmap):
 	 * neither is what is under test.
 	 */
+	if (m->noclone3) {
+		/* Before the probe; it outranks the notifier's filter. */
+		static const int nr = __NR_clone3;
+
+		if (fault_deny(&nr, 1, ENOSYS))
+			_exit(83);
+	}
 	timens_features();
 	timens_last_path();
 	window_open(&w);
@@ -165,6 +177,8 @@ static void target(struct fault_ctl *ctl, void *arg)
 	r->base.err = pid < 0 ? err : 0;
 	r->base.path = timens_last_path();
 	after_call(r, pid, caller_time, &w, &before);
+	if (m->noclone3 && pid > 0 && !r->base.wrong[0] && !fault_saw(ctl, __NR_clone))
+		snprintf(r->base.wrong, sizeof(r->base.wrong), "no clone(2) made the child");
 }
 
 /*

@@ -8,8 +8,9 @@
  * they were; nothing is left to reap.
  *
  * Paths: the vfork-style child (6.2+) and the fork path (forced with
- * TIMENS_PATH=fork), as root and as nobody with a user namespace.  The
- * program is this test, re-exec'd to sample its clocks into a pipe that
+ * TIMENS_PATH=fork), as root and as nobody with a user namespace, and
+ * both as root where clone3 is refused (ENOSYS), where clone(2) must make
+ * the child and the child clears its handlers itself.  The program is this test, re-exec'd to sample its clocks into a pipe that
  * a file action puts on fd 100.
  */
 #include <errno.h>
@@ -31,13 +32,16 @@ struct mode {
 	enum timens_path path;
 	const char *force;	/* TIMENS_PATH, set before the first call */
 	bool nobody;		/* uid 65534, TIMENS_SPAWN_USERNS */
+	bool noclone3;		/* clone3 refused (ENOSYS): the child comes from clone(2) */
 };
 
 static const struct mode modes[] = {
-	{ "spawn-vfork", TIMENS_PATH_SPAWN_VFORK, "emulate", false },
-	{ "spawn-fork", TIMENS_PATH_SPAWN_FORK, "fork", false },
-	{ "spawn-vfork, nobody", TIMENS_PATH_SPAWN_VFORK, "emulate", true },
-	{ "spawn-fork, nobody", TIMENS_PATH_SPAWN_FORK, "fork", true },
+	{ "spawn-vfork", TIMENS_PATH_SPAWN_VFORK, "emulate", false, false },
+	{ "spawn-fork", TIMENS_PATH_SPAWN_FORK, "fork", false, false },
+	{ "spawn-vfork, nobody", TIMENS_PATH_SPAWN_VFORK, "emulate", true, false },
+	{ "spawn-fork, nobody", TIMENS_PATH_SPAWN_FORK, "fork", true, false },
+	{ "spawn-vfork, no clone3", TIMENS_PATH_SPAWN_VFORK, "emulate", false, true },
+	{ "spawn-fork, no clone3", TIMENS_PATH_SPAWN_FORK, "fork", false, true },
 };
 
 /* The monotonic offset is fitted to the host's uptime in main(). */
@@ -107,6 +111,13 @@ static void target(struct fault_ctl *ctl, void *arg)
 		 * thread-local block is allocated at first use (by ASan's
 		 * runtime, with mmap): neither is what is under test.
 		 */
+		if (m->noclone3) {
+			/* Before the probe; it outranks the notifier's filter. */
+			static const int nr = __NR_clone3;
+
+			if (fault_deny(&nr, 1, ENOSYS))
+				_exit(84);
+		}
 		timens_features();
 		timens_last_path();
 		window_open(&w);
@@ -128,7 +139,9 @@ static void target(struct fault_ctl *ctl, void *arg)
 	got = read_sample(p[0], &s);
 	if (ret == 0)
 		wrong = program_wrong(status, got, &s, caller_time, &w);
-	else if (got)
+	if (ret == 0 && !wrong && m->noclone3 && !fault_saw(ctl, __NR_clone))
+		wrong = "no clone(2) made the child";
+	else if (ret && got)
 		wrong = "the program ran although the call failed";
 	if (wrong)
 		snprintf(r->wrong, sizeof(r->wrong), "%s", wrong);

@@ -48,12 +48,12 @@ is "$(echo $(pkg-config --cflags --libs libtimens))" "-I/opt/x/include -L/opt/x/
 cflags=$(pkg-config --define-prefix --cflags libtimens) && libs=$(pkg-config --define-prefix --libs libtimens)
 is "$(echo $cflags $libs)" "-I$x/include -L$x/lib -ltimens" "pkg-config --define-prefix relocates it to the staged tree"
 # shellcheck disable=SC2086
-cc -Wall -Werror $cflags -o "$scratch/ex-staged" "$top/examples/uptime100d.c" $libs &&
+$user_cc -Wall -Werror $cflags -o "$scratch/ex-staged" "$top/examples/uptime100d.c" $libs &&
 	LD_LIBRARY_PATH=$x/lib "$scratch/ex-staged" true
 ok $? "a program builds against the staged shared library and runs with it"
 ex_static=$(PKG_CONFIG_SYSROOT_DIR=$stage pkg-config --static --cflags --libs libtimens)
 # shellcheck disable=SC2086
-cc -Wall -Werror -static -o "$scratch/ex-static" "$top/examples/uptime100d.c" $ex_static
+$user_cc -Wall -Werror -static -o "$scratch/ex-static" "$top/examples/uptime100d.c" $ex_static
 ok $? "and, through a sysroot, statically ($ex_static)"
 syms=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }' | grep -v '^timens_' | tr '\n' ' ')
 [ -z "$syms" ]

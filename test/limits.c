@@ -359,14 +359,14 @@ static void nofile_unshare(void) { scenario_nofile(3); }
 static void expect_err(const struct outcome *o, int want, const char *what)
 {
 	tap_ok(o->err == want && o->state_ok, "%s: %s (want %s)%s%s", what,
-	       o->err ? strerrorname_np(o->err) : "success", strerrorname_np(want),
+	       o->err ? errno_name(o->err) : "success", errno_name(want),
 	       o->state_ok ? "" : ", but ", o->state_ok ? "" : o->why);
 }
 
 static void expect_ok(const struct outcome *o, const char *what)
 {
 	tap_ok(!o->err && o->child_ok && o->state_ok, "%s: %s%s%s", what,
-	       o->err ? strerrorname_np(o->err) : "success",
+	       o->err ? errno_name(o->err) : "success",
 	       o->state_ok ? "" : ", but ", o->state_ok ? "" : o->why);
 }
 
@@ -379,7 +379,7 @@ static void expect_nofile(const struct outcome *o, int free_fds, const char *wha
 	if (free_fds == 4)
 		good = good && !o->err;
 	tap_ok(good, "%s, %d fds free: %s%s%s", what, free_fds,
-	       o->err ? strerrorname_np(o->err) : "success",
+	       o->err ? errno_name(o->err) : "success",
 	       o->state_ok ? "" : ", but ", o->state_ok ? "" : o->why);
 }
 
@@ -431,7 +431,7 @@ int main(int argc, char **argv)
 			    (i < 4 || !o->err);
 
 		tap_ok(good, "timens_unshare, %d fds free: %s%s%s", i,
-		       o->err ? strerrorname_np(o->err) : "success",
+		       o->err ? errno_name(o->err) : "success",
 		       o->state_ok ? "" : ", but ", o->state_ok ? "" : o->why);
 	}
 	tap_ok(no_children(), "no scenario left anything behind");

@@ -4,8 +4,10 @@
 
 int main(int argc, char **argv)
 {
-	enum timens_path p = (timens_features() & TIMENS_FEATURE_EXEC_SWITCH)
-				     ? TIMENS_PATH_SPAWN_VFORK : TIMENS_PATH_SPAWN_FORK;
+	enum timens_path p;
 
+	test_exec_hook(argc, argv);	/* before the library's probe */
+	p = (timens_features() & TIMENS_FEATURE_EXEC_SWITCH) ? TIMENS_PATH_SPAWN_VFORK
+							     : TIMENS_PATH_SPAWN_FORK;
 	return spawn_cases(argc, argv, p);
 }

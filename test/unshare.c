@@ -17,6 +17,7 @@
 
 struct result {
 	int err, tfc_new, time_same, exec_ok, undo_ok, einval, userns_err, userns_exec_ok;
+	int no_undo_fail, no_undo_err, no_undo_time_same;
 	struct clock_sample s;
 	struct clock_window w;
 };
@@ -83,6 +84,36 @@ int main(int argc, char **argv)
 	tap_ok(r->tfc_new && r->time_same, "time_for_children is new, the caller's own time ns is not");
 	tap_ok(r->exec_ok, "a program started after it reports");
 	check_sample(&r->s, &r->w, &off, "a child made after timens_unshare");
+
+	/*
+	 * TIMENS_UNSHARE_NO_UNDO: the same namespace and offsets; a refused
+	 * offset is ERANGE and, as documented, not undone: time_for_children
+	 * is then a namespace nobody entered.
+	 */
+	memset(r, 0, sizeof(*r));
+	pid = fork();
+	if (pid == 0) {
+		struct timens_offset far = { 200LL * 365 * 86400 * NSEC_PER_SEC, 0 };
+		uint64_t t0 = ns_ino("/proc/self/ns/time");
+
+		tfc0 = ns_ino("/proc/self/ns/time_for_children");
+		r->no_undo_fail = timens_unshare(&far, TIMENS_UNSHARE_NO_UNDO) == -1 &&
+				  errno == ERANGE &&
+				  ns_ino("/proc/self/ns/time_for_children") != tfc0;
+		window_open(&r->w);
+		r->no_undo_err = timens_unshare(&off, TIMENS_UNSHARE_NO_UNDO) ? errno : 0;
+		r->no_undo_time_same = ns_ino("/proc/self/ns/time") == t0;
+		r->exec_ok = exec_and_sample(&r->s) == 0;
+		window_close(&r->w);
+		_exit(0);
+	}
+	wait_status(pid);
+	tap_ok(r->no_undo_fail, "NO_UNDO, offsets the kernel refuses: ERANGE, the new namespace left");
+	tap_ok(r->no_undo_err == 0 && r->no_undo_time_same,
+	       "NO_UNDO succeeds, the caller's own time ns unchanged (%s)",
+	       r->no_undo_err ? strerror(r->no_undo_err) : "ok");
+	tap_ok(r->exec_ok, "NO_UNDO: a program started after it reports");
+	check_sample(&r->s, &r->w, &off, "a child made after timens_unshare(NO_UNDO)");
 
 	/*
 	 * Exec in place: the process itself moves in on Linux 6.2+; before,

@@ -32,16 +32,26 @@ static const struct feature {
 	const char *key;	/* JSON */
 	const char *what;	/* text */
 	const char *since;
+	bool asks_clone3;	/* unknown where clone3 is refused */
 } features[] = {
-	{ TIMENS_FEATURE_TIME_NS, "time_ns", "time namespaces", "Linux 5.6" },
-	{ TIMENS_FEATURE_SETNS_PIDFD, "setns_pidfd", "setns() through a pidfd", "Linux 5.9" },
+	{ TIMENS_FEATURE_TIME_NS, "time_ns", "time namespaces", "Linux 5.6", false },
+	{ TIMENS_FEATURE_SETNS_PIDFD, "setns_pidfd", "setns() through a pidfd", "Linux 5.9", false },
 	{ TIMENS_FEATURE_EXEC_SWITCH, "exec_switch", "exec enters time_for_children",
-	  "Linux 6.2" },
+	  "Linux 6.2", false },
 	{ TIMENS_FEATURE_CLONE3_NEWTIME, "clone3_newtime", "clone3() takes CLONE_NEWTIME",
-	  "Linux 6.3" },
+	  "Linux 6.3", true },
 	{ TIMENS_FEATURE_NATIVE_OFFSET, "native_offset", "clone3() takes timens_offset",
-	  "the timens kernel patch" },
+	  "the timens kernel patch", true },
+	/* Printed as its own line in text. */
+	{ TIMENS_FEATURE_CLONE3_REFUSED, "clone3_refused", NULL, NULL, false },
 };
+
+/*
+ * ENOSYS from clone3 on a kernel that has it (timens_features(3)): most
+ * often a seccomp filter (a container's default profile), or valgrind,
+ * or qemu-user.
+ */
+#define REFUSED_TEXT "clone3 refused (seccomp?)"
 #define N_FEATURES (sizeof(features) / sizeof(features[0]))
 
 /* One attempt at one way of making a namespace. */
@@ -279,9 +289,18 @@ static void probe_text(const struct probe_report *r)
 
 	printf("timens %s on %s %s\n\n", TIMENS_VERSION, r->uts.sysname, r->uts.release);
 	printf("kernel:\n");
-	for (i = 0; i < N_FEATURES; i++)
-		printf("  %-34s %-4s (%s)\n", features[i].what,
-		       r->features & features[i].bit ? "yes" : "no", features[i].since);
+	for (i = 0; i < N_FEATURES; i++) {
+		if (!features[i].what)
+			continue;
+		if (features[i].asks_clone3 && (r->features & TIMENS_FEATURE_CLONE3_REFUSED))
+			printf("  %-34s %-4s (%s)\n", features[i].what, "?", REFUSED_TEXT);
+		else
+			printf("  %-34s %-4s (%s)\n", features[i].what,
+			       r->features & features[i].bit ? "yes" : "no", features[i].since);
+	}
+	if (r->features & TIMENS_FEATURE_CLONE3_REFUSED)
+		printf("  %-34s %-4s (%s: children are made with clone(2))\n", "clone3()", "no",
+		       REFUSED_TEXT);
 	printf("\nuser:\n");
 	printf("  %-34s %u (effective %u)\n", "uid", (unsigned int)r->uid,
 	       (unsigned int)r->euid);

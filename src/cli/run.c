@@ -279,7 +279,8 @@ static _Noreturn void explain_ns_error(int err, const struct run_opts *o,
 
 static _Noreturn void run_in_place(const struct run_opts *o, const struct timens_offset *off)
 {
-	if (timens_unshare(off, o->userns) < 0) {
+	/* We exec or exit whatever happens: nothing to undo. */
+	if (timens_unshare(off, o->userns | TIMENS_UNSHARE_NO_UNDO) < 0) {
 		if (o->userns && (errno == EPERM || errno == EACCES))
 			cli_err(EXIT_TIMENS, "cannot set up the new user namespace (is this process "
 				"dumpable? see prctl(2) PR_SET_DUMPABLE)");

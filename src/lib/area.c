@@ -13,7 +13,26 @@
 
 #include "plan.h"
 
-#define AREA_SIZE (64 * 1024)
+/*
+ * The area's stack, in whole pages: with 4 KiB pages the area is 64 KiB
+ * (guard page, this, the page struct clone_area starts).  The sizes
+ * follow the page size at run time, as arm64 has 4, 16 and 64 KiB pages
+ * (a 64 KiB area would be one page there, with no room for the guard).
+ */
+#define AREA_STACK (56 * 1024)
+
+_Static_assert(sizeof(struct clone_area) <= 4096, "the area's last page holds it");
+
+static size_t page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The whole mapping: guard page, stack, the page of struct clone_area. */
+static size_t area_size(size_t page)
+{
+	return page + ((AREA_STACK + page - 1) & ~(page - 1)) + page;
+}
 
 static __thread struct clone_area *tls_area;
 static __thread struct child_share *tls_share;
@@ -39,7 +58,9 @@ struct child_share *timens__own_share(void)
 /* The start of A's mapping: the area is its last page. */
 static char *area_base(struct clone_area *a)
 {
-	return (char *)a + sysconf(_SC_PAGESIZE) - AREA_SIZE;
+	size_t page = page_size();
+
+	return (char *)a + page - area_size(page);
 }
 
 static void area_free(void *area)
@@ -60,7 +81,7 @@ static void area_free(void *area)
 	atomic_signal_fence(memory_order_seq_cst);
 	if (share)
 		munmap(share, sizeof(*share));
-	munmap(base, AREA_SIZE);
+	munmap(base, area_size(page_size()));
 }
 
 static void make_area_key(void)
@@ -73,7 +94,7 @@ static void area_init(struct clone_area *a, pid_t tid)
 {
 	a->threads_seen = false;
 	a->offsets_path[0] = '\0';
-	a->plan.stack_base = (uint64_t)(uintptr_t)area_base(a) + (uint64_t)sysconf(_SC_PAGESIZE);
+	a->plan.stack_base = (uint64_t)(uintptr_t)area_base(a) + (uint64_t)page_size();
 	a->plan.stack_top = (uint64_t)(uintptr_t)a & ~(uint64_t)15;
 	a->tid = tid;
 }
@@ -91,7 +112,7 @@ static void area_init(struct clone_area *a, pid_t tid)
 struct clone_area *timens__own_area(pid_t tid)
 {
 	struct clone_area *a = tls_area;
-	size_t page;
+	size_t page, size;
 	char *base;
 	int err;
 
@@ -115,12 +136,13 @@ struct clone_area *timens__own_area(pid_t tid)
 		errno = err;
 		return NULL;
 	}
-	page = (size_t)sysconf(_SC_PAGESIZE);
-	base = mmap(NULL, AREA_SIZE, PROT_READ | PROT_WRITE,
+	page = page_size();
+	size = area_size(page);
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (base == MAP_FAILED)
 		return NULL;
-	a = (struct clone_area *)(base + AREA_SIZE - page);
+	a = (struct clone_area *)(base + size - page);
 	if (mprotect(base, page, PROT_NONE))
 		goto undo;
 	/*
@@ -129,7 +151,7 @@ struct clone_area *timens__own_area(pid_t tid)
 	 * and a forked child finds a copy with its parent's tid in it and
 	 * makes an area of its own.
 	 */
-	(void)madvise(base, AREA_SIZE, MADV_WIPEONFORK);
+	(void)madvise(base, size, MADV_WIPEONFORK);
 	err = pthread_setspecific(area_key, a);
 	if (err) {
 		errno = err;
@@ -140,7 +162,7 @@ struct clone_area *timens__own_area(pid_t tid)
 	return a;
 undo:
 	err = errno;
-	munmap(base, AREA_SIZE);
+	munmap(base, size);
 	errno = err;
 	return NULL;
 }

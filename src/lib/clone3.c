@@ -55,8 +55,11 @@
 #endif
 #define CSIGNAL_MASK 0xffULL
 #define KERNEL_NSIG 64
+/* The kernel's first real-time signal; libc's SIGRTMIN is above those it keeps for itself. */
+#define KERNEL_SIGRTMIN 32
 #define MAX_PID_NS_LEVEL 32
-#define PAGE_LIMIT 4096
+/* clone3's size limit: the kernel's PAGE_SIZE (copy_clone_args_from_user), 4 to 64 KiB. */
+#define PAGE_LIMIT ((size_t)sysconf(_SC_PAGESIZE))
 
 void timens__set_errno(int err)
 {
@@ -303,38 +306,71 @@ static bool offset_in_range(clockid_t clock, int64_t off)
 }
 
 /*
+ * Offsets the kernel takes whatever our namespace, with a margin, judged
+ * without a lookup of it: on CLOCK_MONOTONIC_RAW, which no namespace
+ * shifts and from which the host's CLOCK_MONOTONIC departs by NTP's slew
+ * alone (at most 500 ppm: we allow 0.1% and two seconds); the host's
+ * CLOCK_BOOTTIME is at least its CLOCK_MONOTONIC and taken to be under a
+ * quarter of the kernel's limit (73 years).  Anything else is judged
+ * exactly, by offset_in_range().  A wrong "yes" would cost no
+ * correctness (the child meets the kernel's ERANGE and reports it), only
+ * the promise that the error comes before any process exists.
+ */
+static bool offsets_surely_in_range(const struct timens_offset *o)
+{
+	const int64_t limit = KTIME_SEC_MAX / 2, boot_max = KTIME_SEC_MAX / 4;
+	int64_t mono = o->monotonic_offset_ns / NSEC_PER_SEC;
+	int64_t boot = o->boottime_offset_ns / NSEC_PER_SEC;
+	int64_t low, high;
+	struct timespec raw;
+
+	if (clock_gettime(CLOCK_MONOTONIC_RAW, &raw))
+		return false;
+	/* The host's monotonic clock lies in [low, high] seconds. */
+	low = raw.tv_sec - raw.tv_sec / 1000 - 2;
+	high = raw.tv_sec + raw.tv_sec / 1000 + 2;
+	/* One second more each way for the offsets' fractions. */
+	return low + mono - 1 >= 0 && high + mono + 1 <= limit &&
+	       low + boot - 1 >= 0 && boot_max + boot + 1 <= limit;
+}
+
+/*
  * Whether the child path can serve FLAGS, checked so that what its child
  * will do fails, if at all, only for what nobody can foresee (a
  * namespace limit reached, no memory): 0 yes, 1 not this path (nothing
  * changed), -errno the call's error (EPERM, ERANGE, EMFILE; nothing
- * made).  The range check needs the host's clocks, which only a caller in
- * the initial time namespace reads directly; for any other the child
- * finds an ERANGE and reports it.
+ * made).  The exact range check needs the host's clocks, which only a
+ * caller in the initial time namespace reads directly; for any other the
+ * child finds an ERANGE and reports it.
  */
 static int child_path_check(const struct clone_plan *p, uint64_t flags)
 {
 	struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };
 	struct { uint32_t effective, permitted, inheritable; } caps[2];
 	struct stat st;
-	int fd, r;
+	int fd;
 
 	/* A failed child of CLONE_PARENT would be our parent's to reap. */
 	if (flags & CLONE_PARENT)
 		return 1;
-	/* The child's one fd at a time: the slot proved free here. */
-	fd = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
+	/*
+	 * The child's one fd at a time: the slot proved free here, by the
+	 * cheapest open there is (an nsfs one costs five times as much).
+	 */
+	fd = open("/", O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = fstat(fd, &st);
 	close(fd);
-	if (r)
-		return -errno;
 	/* A new user namespace's child has every capability in it. */
 	if (!(flags & CLONE_NEWUSER) &&
 	    (raw_syscall(SYS_capget, &hdr, caps) < 0 ||
 	     !(caps[0].effective & (1u << CAP_SYS_ADMIN_BIT)) ||
 	     !(caps[0].effective & (1u << CAP_SYS_TIME_BIT))))
 		return -EPERM;
+	if (offsets_surely_in_range(&p->offset))
+		return 0;
+	if (stat("/proc/thread-self/ns/time", &st))
+		return -errno;
 	if (st.st_ino == TIME_NS_INIT_INO &&
 	    (!offset_in_range(CLOCK_MONOTONIC, p->offset.monotonic_offset_ns) ||
 	     !offset_in_range(CLOCK_BOOTTIME, p->offset.boottime_offset_ns)))
@@ -447,7 +483,7 @@ static void take_back_exit_signal(const struct clone_plan *p, pid_t child)
 	sigset_t one;
 	pid_t taken;
 
-	if (!sig || sig >= SIGRTMIN || p->exit_signal_pending)
+	if (!sig || sig >= KERNEL_SIGRTMIN || p->exit_signal_pending)
 		return;
 	sigemptyset(&one);
 	sigaddset(&one, sig);
@@ -570,6 +606,61 @@ static void plan_helper(struct clone_plan *p, bool userns)
 	p->kind = PLAN_KIND_HELPER;
 }
 
+/*
+ * clone(2) where clone3 is refused (docs/design.md, "Without clone3"):
+ * the call that makes the child clone3 would make of A, or -ENOSYS for
+ * one clone(2) cannot express.  A passed the kernel's clone3 checks
+ * (kernel_would_refuse()), but for the stack's range, checked here.
+ * clone(2) reads the lower 32 bits of its flags, their low byte as the
+ * exit signal (where clone3 has CLONE_NEWTIME), takes no set_tid and no
+ * cgroup, writes a pidfd where it writes the parent's tid, and wants the
+ * stack's top.
+ */
+static int legacy_call(struct clone_call *c, const struct timens_clone_args *a)
+{
+	uint64_t f = a->flags, parent_tid = a->parent_tid, sp = 0;
+
+	if ((f >> 32) || (f & CSIGNAL_MASK) || a->set_tid_size)
+		return -ENOSYS;
+	if (f & CLONE_PIDFD) {
+		if (f & CLONE_PARENT_SETTID)
+			return -ENOSYS;		/* two words, one argument */
+		parent_tid = a->pidfd;
+	}
+	if (a->stack) {
+		/*
+		 * clone3 checks the range as access_ok() does, clone(2) does
+		 * not: a wrapped range is EINVAL on any kernel, one past the
+		 * smallest user address space may be valid (5-level paging),
+		 * and we cannot tell.
+		 */
+		sp = a->stack + a->stack_size;
+		if (sp < a->stack)
+			return -EINVAL;
+		if (sp > USER_ADDR_END_MIN)
+			return -ENOSYS;
+	}
+	c->nr = __NR_clone;
+	clone_legacy_args(c->arg, f | a->exit_signal, sp, parent_tid, a->child_tid, a->tls);
+	return 0;
+}
+
+/*
+ * The call that makes a child of A (SIZE bytes of it) for the assembly
+ * (struct clone_call, stubs.h): clone3, or clone(2) where clone3 is
+ * refused.  0, or -ENOSYS (-EINVAL) where clone(2) cannot (legacy_call()).
+ */
+int timens__clone_call(struct clone_call *c, const struct timens_clone_args *a, size_t size)
+{
+	if (timens__probe()->features & TIMENS_FEATURE_CLONE3_REFUSED)
+		return legacy_call(c, a);
+	c->nr = __NR_clone3;
+	c->arg[0] = (uint64_t)(uintptr_t)a;
+	c->arg[1] = size;
+	c->arg[2] = c->arg[3] = c->arg[4] = 0;
+	return 0;
+}
+
 static uintptr_t fail(int err)
 {
 	timens__set_last_path(TIMENS_PATH_NONE);
@@ -578,14 +669,14 @@ static uintptr_t fail(int err)
 }
 
 /*
- * Bytes past VER3 must be zero for us to know the call: read in chunks on
- * our small frame.  0 if they are, -EFAULT (the kernel's business, as a
- * non-zero tail is) or another -errno.
+ * The bytes of the caller's SIZE-byte arguments from FROM on, read in
+ * chunks on our small frame: 0 if they are zero, 1 if one is not,
+ * -EFAULT or another -errno.
  */
-static int tail_is_zero(const struct timens_clone_args *uargs, size_t size)
+static int tail_is_zero(const struct timens_clone_args *uargs, size_t from, size_t size)
 {
-	const char *src = (const char *)uargs + sizeof(*uargs);
-	size_t left = size - sizeof(*uargs);
+	const char *src = (const char *)uargs + from;
+	size_t left = size - from;
 	unsigned char chunk[128];
 
 	while (left) {
@@ -596,11 +687,48 @@ static int tail_is_zero(const struct timens_clone_args *uargs, size_t size)
 			return r;
 		for (i = 0; i < n; i++)
 			if (chunk[i])
-				return -EFAULT;
+				return 1;
 		src += n;
 		left -= n;
 	}
 	return 0;
+}
+
+/*
+ * A call without offsets where clone3 is refused: clone3's own checks
+ * (copy_clone_args_from_user(), clone3_args_valid()), so that it fails
+ * as it would with clone3, then clone(2), or ENOSYS for what clone(2)
+ * cannot express.
+ */
+static uintptr_t prepare_legacy(const struct timens_clone_args *uargs, size_t size,
+				struct clone_call *call)
+{
+	struct timens_clone_args a;
+	int r;
+
+	if (size > PAGE_LIMIT)
+		return fail(E2BIG);
+	if (size < TIMENS_CLONE_ARGS_SIZE_VER0)
+		return fail(EINVAL);
+	memset(&a, 0, sizeof(a));
+	r = copy_user(&a, uargs, size < TIMENS_CLONE_ARGS_SIZE_VER2 ? size
+								: TIMENS_CLONE_ARGS_SIZE_VER2);
+	if (r < 0)
+		return fail(-r);
+	if (size > TIMENS_CLONE_ARGS_SIZE_VER2) {
+		r = tail_is_zero(uargs, TIMENS_CLONE_ARGS_SIZE_VER2, size);
+		if (r)
+			return fail(r > 0 ? E2BIG : -r);
+	}
+	if ((a.flags & CLONE_INTO_CGROUP) && size < TIMENS_CLONE_ARGS_SIZE_VER2)
+		return fail(EINVAL);
+	if (kernel_would_refuse(&a))
+		return fail(EINVAL);
+	r = legacy_call(call, &a);
+	if (r < 0)
+		return fail(-r);
+	timens__set_last_path(TIMENS_PATH_KERNEL);
+	return PREPARE_PASSTHROUGH;
 }
 
 /*
@@ -610,7 +738,8 @@ static int tail_is_zero(const struct timens_clone_args *uargs, size_t size)
  * namespace exists)?  Else the plan in this thread's clone area, with
  * every signal blocked.
  */
-uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t size)
+uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t size,
+				struct clone_call *call)
 {
 	const struct timens_probe *probe;
 	struct timens_clone_args args;
@@ -636,15 +765,16 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	if (!args.timens_offset)
 		goto kernel;
 	if (size > sizeof(args)) {
-		r = tail_is_zero(uargs, size);
-		if (r == -EFAULT)
-			goto kernel;
+		r = tail_is_zero(uargs, sizeof(args), size);
+		if (r == -EFAULT || r == 1)
+			goto kernel;		/* the kernel's EFAULT or E2BIG */
 		if (r < 0)
 			return fail(-r);
 	}
 	probe = timens__probe();
 	if ((probe->features & TIMENS_FEATURE_NATIVE_OFFSET) && probe->force == TIMENS_PATH_NONE) {
 		timens__set_last_path(TIMENS_PATH_NATIVE);
+		timens__clone_call(call, uargs, size);
 		return PREPARE_PASSTHROUGH;
 	}
 
@@ -655,6 +785,21 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 		return fail(-r);
 	if (kernel_would_refuse(&args))
 		return fail(EINVAL);
+	/*
+	 * Where clone3 is refused the child comes from clone(2), which must
+	 * be able to make it (the paths change only CLONE_NEWTIME, which
+	 * never reaches the kernel, and what clone(2) takes: tid words,
+	 * CLONE_PARENT, the exit signal).
+	 */
+	if (probe->features & TIMENS_FEATURE_CLONE3_REFUSED) {
+		struct timens_clone_args k = args;
+		struct clone_call c;
+
+		k.flags &= ~(uint64_t)CLONE_NEWTIME;
+		r = legacy_call(&c, &k);
+		if (r < 0)
+			return fail(-r);
+	}
 	/*
 	 * A CLONE_VM child keeps our namespace and enters the new one only
 	 * at exec, which kernels before 6.2 do not do.
@@ -681,7 +826,10 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 	p->offset = off;
 	return (uintptr_t)p;
 kernel:
+	if (timens__probe()->features & TIMENS_FEATURE_CLONE3_REFUSED)
+		return prepare_legacy(uargs, size, call);
 	timens__set_last_path(TIMENS_PATH_KERNEL);
+	timens__clone_call(call, uargs, size);
 	return PREPARE_PASSTHROUGH;
 }
 
@@ -704,7 +852,6 @@ long timens__clone_setup(struct clone_plan *p)
 	p->child_result = -ECHILD;
 	p->kargs.flags &= ~(uint64_t)CLONE_NEWTIME;
 	p->kargs.timens_offset = 0;
-	p->ksize = TIMENS_CLONE_ARGS_SIZE_VER2;
 	/* With a stack of its own the child starts where the kernel puts it. */
 	p->child_sp = p->kargs.stack ? 0 : p->saved[PLAN_SP / 8];
 
@@ -741,6 +888,15 @@ long timens__clone_setup(struct clone_plan *p)
 	}
 	if (r == 1)
 		plan_helper(p, userns);
+	/*
+	 * Never fails: prepare refused what clone(2) cannot make, and the
+	 * paths change only what it can.  Should it, finish undoes the rest.
+	 */
+	r = timens__clone_call(&p->call, &p->kargs, TIMENS_CLONE_ARGS_SIZE_VER2);
+	if (r == 0 && p->kind == PLAN_KIND_HELPER)
+		r = timens__clone_call(&p->hcall, &p->hargs, TIMENS_CLONE_ARGS_SIZE_VER2);
+	if (r < 0)
+		return r;
 	/* Before the clone: a child shares what we write after it. */
 	timens__set_last_path(p->path);
 	return 0;

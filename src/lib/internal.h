@@ -79,6 +79,14 @@ long timens__proc_self_dir(char buf[TIMENS_PROC_DIR_MAX]);
 int timens__proc_missing_errno(void);
 
 /*
+ * The system call that makes a child of A (SIZE bytes of clone_args, as
+ * clone3 takes them) for the assembly to make (struct clone_call,
+ * stubs.h).  0.
+ */
+struct clone_call;
+int timens__clone_call(struct clone_call *c, const struct timens_clone_args *a, size_t size);
+
+/*
  * Undoes an unshare(CLONE_NEWTIME): setns() into the time namespace FD
  * names, which the caller entered through FD just before.  Never fails:
  * it aborts the process if it cannot (see clone3.c).

@@ -20,15 +20,25 @@
 #define PLAN_SP			8	/* caller's stack pointer after return */
 /* ... the caller's callee-saved registers, to PLAN_SAVED_SIZE. */
 #define PLAN_KIND		(PLAN_SAVED_SIZE + 0)	/* PLAN_KIND_* */
-#define PLAN_KSIZE		(PLAN_SAVED_SIZE + 8)	/* size of kargs for the kernel */
-#define PLAN_CHILD_RESULT	(PLAN_SAVED_SIZE + 16)	/* by the helper: pid or -errno */
-#define PLAN_CHILD_SP		(PLAN_SAVED_SIZE + 24)	/* the child's sp; 0: the kernel's */
-#define PLAN_OLDMASK		(PLAN_SAVED_SIZE + 32)	/* caller's signal mask (kernel sigset) */
-#define PLAN_CHILD_CLOSE_FD	(PLAN_SAVED_SIZE + 40)	/* fd the child closes first, or -1 */
-#define PLAN_KARGS		(PLAN_SAVED_SIZE + 48)	/* clone_args for the caller's child */
-#define PLAN_HARGS		(PLAN_SAVED_SIZE + 144)	/* clone_args for the helper */
-#define PLAN_STACK_TOP		(PLAN_SAVED_SIZE + 240)	/* top of the area's stack (16-aligned) */
-#define PLAN_CHILD_SHARE	(PLAN_SAVED_SIZE + 248)	/* child path: its struct child_share, else 0 */
+#define PLAN_CHILD_RESULT	(PLAN_SAVED_SIZE + 8)	/* by the helper: pid or -errno */
+#define PLAN_CHILD_SP		(PLAN_SAVED_SIZE + 16)	/* the child's sp; 0: the kernel's */
+#define PLAN_OLDMASK		(PLAN_SAVED_SIZE + 24)	/* caller's signal mask (kernel sigset) */
+#define PLAN_CHILD_CLOSE_FD	(PLAN_SAVED_SIZE + 32)	/* fd the child closes first, or -1 */
+#define PLAN_CHILD_SHARE	(PLAN_SAVED_SIZE + 40)	/* child path: its struct child_share, else 0 */
+#define PLAN_STACK_TOP		(PLAN_SAVED_SIZE + 48)	/* top of the area's stack (16-aligned) */
+#define PLAN_CALL		(PLAN_SAVED_SIZE + 56)	/* the call that makes the caller's child */
+#define PLAN_HCALL		(PLAN_SAVED_SIZE + 104)	/* the call that makes the helper */
+#define PLAN_KARGS		(PLAN_SAVED_SIZE + 152)	/* clone_args for the caller's child */
+#define PLAN_HARGS		(PLAN_SAVED_SIZE + 248)	/* clone_args for the helper */
+
+/* struct clone_call (stubs.h): the number, then the five arguments. */
+#define CALL_NR			0
+#define CALL_ARG0		8
+#define CALL_ARG1		16
+#define CALL_ARG2		24
+#define CALL_ARG3		32
+#define CALL_ARG4		40
+#define CALL_SIZE		48
 
 #define PLAN_KIND_CLONE		2	/* the caller's thread calls clone3 */
 #define PLAN_KIND_HELPER	3	/* a vfork-style helper calls it */
@@ -43,19 +53,21 @@
 #include <stdint.h>
 
 #include "internal.h"
+#include "stubs.h"
 
 struct clone_plan {
 	uint64_t saved[PLAN_SAVED_SIZE / 8];	/* the caller's: PLAN_RET, PLAN_SP, ... */
 	uint64_t kind;
-	uint64_t ksize;
 	int64_t child_result;
 	uint64_t child_sp;
 	uint64_t oldmask;
 	int64_t child_close_fd;
+	uint64_t child_share;		/* child path: the child's struct child_share */
+	uint64_t stack_top;
+	struct clone_call call;		/* clone3 of kargs, or clone(2): clone3.c */
+	struct clone_call hcall;	/* the same for the helper, of hargs */
 	struct timens_clone_args kargs;
 	struct timens_clone_args hargs;
-	uint64_t stack_top;
-	uint64_t child_share;		/* child path: the child's struct child_share */
 	/* C only from here on. */
 	uint64_t stack_base;		/* lowest byte of the area's stack */
 	struct timens_offset offset;
@@ -70,24 +82,30 @@ struct clone_plan {
 	_Static_assert(offsetof(struct clone_plan, field) == (off), "plan: " #field)
 PLAN_CHECK(saved[PLAN_SP / 8], PLAN_SP);
 PLAN_CHECK(kind, PLAN_KIND);
-PLAN_CHECK(ksize, PLAN_KSIZE);
 PLAN_CHECK(child_result, PLAN_CHILD_RESULT);
 PLAN_CHECK(child_sp, PLAN_CHILD_SP);
 PLAN_CHECK(oldmask, PLAN_OLDMASK);
 PLAN_CHECK(child_close_fd, PLAN_CHILD_CLOSE_FD);
+PLAN_CHECK(child_share, PLAN_CHILD_SHARE);
+PLAN_CHECK(stack_top, PLAN_STACK_TOP);
+PLAN_CHECK(call, PLAN_CALL);
+PLAN_CHECK(hcall, PLAN_HCALL);
 PLAN_CHECK(kargs, PLAN_KARGS);
 PLAN_CHECK(hargs, PLAN_HARGS);
-PLAN_CHECK(stack_top, PLAN_STACK_TOP);
-PLAN_CHECK(child_share, PLAN_CHILD_SHARE);
 #undef PLAN_CHECK
+_Static_assert(offsetof(struct clone_call, nr) == CALL_NR, "call: nr");
+_Static_assert(offsetof(struct clone_call, arg[0]) == CALL_ARG0, "call: arg");
+_Static_assert(offsetof(struct clone_call, arg[4]) == CALL_ARG4, "call: arg");
+_Static_assert(sizeof(struct clone_call) == CALL_SIZE, "call: size");
 _Static_assert(PLAN_SAVED_SIZE % 16 == 0, "the common part starts 16-aligned");
 _Static_assert(offsetof(struct timens_clone_args, stack) == 40, "clone_args");
 _Static_assert(offsetof(struct timens_clone_args, stack_size) == 48, "clone_args");
 _Static_assert(sizeof(struct timens_clone_args) == TIMENS_CLONE_ARGS_SIZE_VER3, "VER3");
 
 /*
- * A thread's clone area: one mapping of AREA_SIZE bytes, made at the
- * thread's first emulated call and unmapped when the thread exits:
+ * A thread's clone area: one mapping (64 KiB with 4 KiB pages; area.c
+ * has the sizes), made at the thread's first emulated call and unmapped
+ * when the thread exits:
  *
  *   [guard page][stack, growing down ...........][struct clone_area]
  *

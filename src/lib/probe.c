@@ -104,12 +104,21 @@ static void probe_run(void)
 		if (r == -EEXIST || r == -EPERM)
 			f |= TIMENS_FEATURE_CLONE3_NEWTIME;
 		/*
+		 * Time namespaces (5.6) came after clone3 (5.3), which no
+		 * configuration leaves out: ENOSYS is not this kernel's answer
+		 * but that of something between us and it (a seccomp filter,
+		 * valgrind, qemu-user), which then answers every clone3 so.
+		 * The library makes its children with clone(2) instead, and
+		 * the native offset cannot be asked about.
+		 */
+		if (r == -ENOSYS)
+			f |= TIMENS_FEATURE_CLONE3_REFUSED;
+		/*
 		 * Without CLONE_NEWTIME a patched kernel refuses a non-zero
 		 * timens_offset with EINVAL while copying the arguments; an
 		 * unpatched one sees unknown non-zero bytes: E2BIG.
 		 */
-		r = probe_clone3(0, &zero);
-		if (r == -EINVAL)
+		else if (probe_clone3(0, &zero) == -EINVAL)
 			f |= TIMENS_FEATURE_NATIVE_OFFSET;
 	}
 	probe.features = f;

@@ -63,9 +63,22 @@ struct spawn_ctx {
 	 */
 	volatile long *report;
 	volatile long err;
+	/*
+	 * The child resets its signal handlers itself, as CLONE_CLEAR_SIGHAND
+	 * would, which clone(2) cannot ask for (clone3 refused).
+	 */
+	bool clear_handlers;
 };
 
 /* ---- In the child: raw system calls only ---- */
+
+/* The kernel's struct sigaction for rt_sigaction() (sa_restorer: x86-64, arm64). */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
 
 static size_t str_len(const char *s)
 {
@@ -138,7 +151,7 @@ static long apply_file_actions(const struct spawn_ctx *c)
 				/* dup2 to itself: keep it across exec. */
 				r = raw_syscall(SYS_fcntl, fa->fd, F_SETFD, 0);
 			} else {
-				r = raw_syscall(SYS_dup2, fa->src_fd, fa->fd);
+				r = raw_syscall(SYS_dup3, fa->src_fd, fa->fd, 0);
 			}
 			break;
 		case TIMENS_FA_CLOSE:
@@ -149,7 +162,7 @@ static long apply_file_actions(const struct spawn_ctx *c)
 			if (r >= 0 && r != fa->fd) {
 				long fd = r;
 
-				r = raw_syscall(SYS_dup2, fd, fa->fd);
+				r = raw_syscall(SYS_dup3, fd, fa->fd, 0);
 				raw_syscall(SYS_close, fd);
 			}
 			break;
@@ -235,12 +248,29 @@ static void spawn_child(void *arg)
 		if (r > 0)
 			r = 0;
 	}
-	if (r == 0 && (c->o.flags & TIMENS_SPAWN_SETSIGDEF)) {
-		struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } dfl = { 0 };
+	if (r == 0 && ((c->o.flags & TIMENS_SPAWN_SETSIGDEF) || c->clear_handlers)) {
+		struct kernel_sigaction dfl = { 0 }, cur;
 
-		for (sig = 1; sig < 65 && r == 0; sig++)
-			if (sigismember(c->o.sigdefault, sig) == 1 && sig != SIGKILL && sig != SIGSTOP)
+		/*
+		 * Every signal is blocked until the mask below, so no handler
+		 * of the caller's runs here: a caught signal's handler
+		 * becomes SIG_DFL (clear_handlers), as the kernel's
+		 * CLONE_CLEAR_SIGHAND does, ignored ones stay ignored.
+		 */
+		for (sig = 1; sig < 65 && r == 0; sig++) {
+			if (sig == SIGKILL || sig == SIGSTOP)
+				continue;
+			if ((c->o.flags & TIMENS_SPAWN_SETSIGDEF) &&
+			    sigismember(c->o.sigdefault, sig) == 1) {
 				r = raw_syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+				continue;
+			}
+			if (!c->clear_handlers)
+				continue;
+			r = raw_syscall(SYS_rt_sigaction, sig, NULL, &cur, 8);
+			if (r == 0 && cur.handler != SIG_DFL && cur.handler != SIG_IGN)
+				r = raw_syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+		}
 	}
 	if (r == 0) {
 		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &c->mask, NULL, 8);
@@ -351,6 +381,7 @@ static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
 		.stack_size = CHILD_STACK_SIZE,
 	};
 	size_t size = TIMENS_CLONE_ARGS_SIZE_VER2;
+	struct clone_call call;
 	uint64_t all = ~0ULL, old;
 	void *stack;
 	long r;
@@ -371,6 +402,11 @@ static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
 		size = TIMENS_CLONE_ARGS_SIZE_VER3;
 		c->unshare_flags = 0;
 	}
+	if (timens__probe()->features & TIMENS_FEATURE_CLONE3_REFUSED) {
+		/* clone(2): the child resets its handlers itself. */
+		a.flags &= ~CLONE_CLEAR_SIGHAND;
+		c->clear_handlers = true;
+	}
 	c->err = 0;
 	c->report = &c->err;
 	/* The child starts with every signal blocked and sets its own mask. */
@@ -382,7 +418,9 @@ static long spawn_vfork(struct spawn_ctx *c, int *pidfd, bool native)
 	}
 	if (!(c->o.flags & TIMENS_SPAWN_SETSIGMASK))
 		c->mask = old;
-	r = timens__clone3_run(&a, size, spawn_child, c);
+	r = timens__clone_call(&call, &a, size);
+	if (r == 0)
+		r = timens__clone_run(&call, spawn_child, c);
 	raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 	munmap(stack, CHILD_STACK_SIZE);
 	if (r > 0 && c->err) {
@@ -410,6 +448,8 @@ static long spawn_fork(struct spawn_ctx *c, int *pidfd)
 	long err;
 	pid_t pid;
 	sigset_t cur;
+	uint64_t all = ~0ULL, old;
+	long r;
 
 	if (pidfd) {
 		a.flags |= CLONE_PIDFD;
@@ -426,10 +466,27 @@ static long spawn_fork(struct spawn_ctx *c, int *pidfd)
 	}
 	c->report = report;
 	c->unshare_flags = 0;		/* timens_clone3 does it */
+	if (timens__probe()->features & TIMENS_FEATURE_CLONE3_REFUSED) {
+		/*
+		 * clone(2) underneath: the child resets its handlers itself,
+		 * before any signal is let through (it gets this mask, all
+		 * blocked, and sets its own just before the exec).
+		 */
+		a.flags &= ~CLONE_CLEAR_SIGHAND;
+		c->clear_handlers = true;
+		r = raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, 8);
+		if (r < 0) {
+			/* Never on Linux (a valid set and size); nothing is made. */
+			munmap((void *)report, page);
+			return r;
+		}
+	}
 	pid = timens_clone3(&a, sizeof(a));
 	if (pid == 0)
 		spawn_child(c);
 	err = pid < 0 ? -errno : *report;
+	if (c->clear_handlers)
+		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 	munmap((void *)report, page);
 	if (pid > 0 && err)
 		discard_failed_child(pid, pidfd);
@@ -499,19 +556,23 @@ TIMENS_EXPORT int timens_spawn(pid_t *pid, const char *path, char *const argv[],
  * calling thread's time_for_children becomes a new namespace with the
  * offsets.  Without a user namespace a failure after the unshare is
  * undone where setns() allows it (a single-threaded caller whose
- * namespaces were equal); a user namespace cannot be left again.
+ * namespaces were equal); a user namespace cannot be left again.  With
+ * TIMENS_UNSHARE_NO_UNDO (a child about to exec, the tool) nothing is
+ * undone, so nothing is looked up to make an undo possible: in a new
+ * process each /proc lookup is dear (docs/design.md, "The child path").
  */
 TIMENS_EXPORT int timens_unshare(const struct timens_offset *offset, uint64_t flags)
 {
 	static const struct timens_offset zero;
 	const uint64_t userns_flags = TIMENS_SPAWN_USERNS | TIMENS_SPAWN_USERNS_ROOT;
+	const uint64_t userns = flags & userns_flags;
 	struct stat own_st, tfc_st;
 	int own = -1, err = 0;
-	uid_t uid = geteuid();
-	gid_t gid = getegid();
+	uid_t uid = 0;
+	gid_t gid = 0;
 	long r;
 
-	if ((flags & ~userns_flags) || (flags & userns_flags) == userns_flags) {
+	if ((flags & ~(userns_flags | TIMENS_UNSHARE_NO_UNDO)) || userns == userns_flags) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -519,7 +580,11 @@ TIMENS_EXPORT int timens_unshare(const struct timens_offset *offset, uint64_t fl
 		errno = EOPNOTSUPP;
 		return -1;
 	}
-	if (!flags) {
+	if (userns) {
+		/* Mapped in the new user namespace: who we are before it. */
+		uid = geteuid();
+		gid = getegid();
+	} else if (!(flags & TIMENS_UNSHARE_NO_UNDO)) {
 		/*
 		 * The fd to undo with, opened before anything changes: no fd
 		 * to spare means no way back, so nothing is done.
@@ -541,11 +606,11 @@ TIMENS_EXPORT int timens_unshare(const struct timens_offset *offset, uint64_t fl
 			own = -1;
 		}
 	}
-	if (unshare(CLONE_NEWTIME | (flags ? CLONE_NEWUSER : 0)) < 0) {
+	if (unshare(CLONE_NEWTIME | (userns ? CLONE_NEWUSER : 0)) < 0) {
 		err = errno;
 		goto out;
 	}
-	r = flags ? setup_userns(flags & TIMENS_SPAWN_USERNS_ROOT, uid, gid) : 0;
+	r = userns ? setup_userns(userns & TIMENS_SPAWN_USERNS_ROOT, uid, gid) : 0;
 	if (r == 0)
 		r = timens__write_own_offsets(offset ? offset : &zero);
 	if (r < 0) {

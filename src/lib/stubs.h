@@ -16,15 +16,33 @@ struct child_share;
 struct timens_clone_args;
 
 /*
+ * A process-making system call the assembly makes for C, which prepares
+ * it: the number and the arguments in the registers the kernel reads
+ * them from, in its order.  clone3 is (clone_args, size); clone(2)'s
+ * order is each architecture's (machine.h, clone_legacy_args()).
+ * Neither takes a sixth argument on any architecture we build for, so
+ * an entry may keep a pointer in the sixth argument register across the
+ * call.  Offsets for the assembly: plan.h (CALL_*).
+ */
+struct clone_call {
+	uint64_t nr;
+	uint64_t arg[5];
+};
+
+/*
  * arch/ARCH/clone3-entry.S: timens_clone3() itself (timens.h), and the helper's
- * last act: clone3 the caller's child from the plan, hand its pid (or
- * -errno) to the caller in the plan's child_result, exit without
+ * last act: make the caller's child with the plan's call, hand its pid
+ * (or -errno) to the caller in the plan's child_result, exit without
  * touching its stack again.
  */
 _Noreturn void timens__helper_clone(struct clone_plan *p);
 
-/* The C the entry calls (clone3.c). */
-uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t size);
+/*
+ * The C the entry calls (clone3.c).  prepare fills CALL (on the entry's
+ * frame) for a pass-through; a plan carries its own calls (plan.h).
+ */
+uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t size,
+				struct clone_call *call);
 long timens__clone_setup(struct clone_plan *p);
 long timens__clone_finish(struct clone_plan *p, long ret);
 _Noreturn void timens__helper_main(struct clone_plan *p);
@@ -32,18 +50,19 @@ void timens__child_ns(struct child_share *s);
 void timens__set_errno(int err);
 
 /*
- * arch/ARCH/raw-clone3.S, clone3 with no C between the call and the
- * child's first instruction:
+ * arch/ARCH/raw-clone3.S, clone3 (or clone(2)) with no C between the
+ * call and the child's first instruction:
  *
  * timens__probe_clone3() returns the kernel's answer (pid or -errno) to
  * the feature probe (probe.c); a child, should one ever be made, exits 0
  * at once.
  *
- * timens__clone3_run() is spawn's (spawn.c): the child runs FN(ARG) on
- * the stack given in ARGS, and exits 127 should FN return; the parent
- * gets the kernel's answer.
+ * timens__clone_run() is spawn's (spawn.c): makes CALL (clone3 or
+ * clone, with a stack of the child's own); the child runs FN(ARG) on
+ * that stack and exits 127 should FN return; the parent gets the
+ * kernel's answer.
  */
 long timens__probe_clone3(void *args, size_t size);
-long timens__clone3_run(void *args, size_t size, void (*fn)(void *), void *arg);
+long timens__clone_run(const struct clone_call *call, void (*fn)(void *), void *arg);
 
 #endif

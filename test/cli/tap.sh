@@ -49,6 +49,12 @@ skip() {
 		echo "ok $tap_n # SKIP $1"
 	fi
 }
+# not_here REASON: the whole test is for another architecture; a skip
+# even under TIMENS_TEST_STRICT (nothing is missing that CI could add).
+not_here() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
 skip_all() {
 	if strict; then
 		echo "1..1"

@@ -43,7 +43,7 @@ struct child_report *clone_and_check(const struct timens_offset *off,
 	pid = timens_clone3(&args, sizeof(args));
 	if (pid == 0) {
 		sample_clocks(&rep->s);
-		pthread_sigmask(SIG_SETMASK, NULL, &rep->mask);
+		kernel_sigmask(&rep->mask);
 		rep->nfds = count_fds();
 		rep->user_ino = ns_ino("/proc/self/ns/user");
 		rep->done = 1;

@@ -34,14 +34,30 @@
 #define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)	/* Linux 5.5 */
 #endif
 
-/* Everything the library's paths call, directly or through libc. */
+/* The architecture the filter is for (seccomp_data.arch). */
+#if defined(__x86_64__)
+#define FAULT_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define FAULT_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "no AUDIT_ARCH for this architecture"
+#endif
+
+/*
+ * Everything the library's paths call, directly or through libc.  The
+ * generic system call table (arm64) has none of the legacy open, pipe,
+ * dup2, stat.
+ */
 static const int watched[] = {
 	__NR_clone3, __NR_clone, __NR_unshare, __NR_setns, __NR_openat,
-	__NR_open, __NR_read, __NR_write, __NR_close, __NR_rt_sigprocmask,
+	__NR_read, __NR_write, __NR_close, __NR_rt_sigprocmask,
 	__NR_rt_sigaction, __NR_waitid, __NR_wait4, __NR_process_vm_readv,
-	__NR_mmap, __NR_munmap, __NR_pipe2, __NR_pipe, __NR_fcntl, __NR_dup2,
+	__NR_mmap, __NR_munmap, __NR_pipe2, __NR_fcntl,
 	__NR_dup3, __NR_execve, __NR_execveat, __NR_fstat, __NR_newfstatat,
-	__NR_statx, __NR_stat, __NR_setsid,
+	__NR_statx, __NR_setsid,
+#ifdef __NR_open
+	__NR_open, __NR_pipe, __NR_dup2, __NR_stat,
+#endif
 };
 #define NWATCHED (int)(sizeof(watched) / sizeof(watched[0]))
 
@@ -53,7 +69,9 @@ const char *fault_name(int nr)
 	case __NR_unshare:		return "unshare";
 	case __NR_setns:		return "setns";
 	case __NR_openat:		return "openat";
+#ifdef __NR_open
 	case __NR_open:			return "open";
+#endif
 	case __NR_read:			return "read";
 	case __NR_write:		return "write";
 	case __NR_close:		return "close";
@@ -65,16 +83,22 @@ const char *fault_name(int nr)
 	case __NR_mmap:			return "mmap";
 	case __NR_munmap:		return "munmap";
 	case __NR_pipe2:		return "pipe2";
+#ifdef __NR_pipe
 	case __NR_pipe:			return "pipe";
+#endif
 	case __NR_fcntl:		return "fcntl";
+#ifdef __NR_dup2
 	case __NR_dup2:			return "dup2";
+#endif
 	case __NR_dup3:			return "dup3";
 	case __NR_execve:		return "execve";
 	case __NR_execveat:		return "execveat";
 	case __NR_fstat:		return "fstat";
 	case __NR_newfstatat:		return "newfstatat";
 	case __NR_statx:		return "statx";
+#ifdef __NR_stat
 	case __NR_stat:			return "stat";
+#endif
 	case __NR_setsid:		return "setsid";
 	}
 	return "?";
@@ -88,13 +112,17 @@ int fault_errno(int nr)
 		return EAGAIN;		/* RLIMIT_NPROC, pid_max */
 	case __NR_unshare:
 		return ENOSPC;		/* user.max_time_namespaces */
-	case __NR_openat:
+#ifdef __NR_open
 	case __NR_open:
-	case __NR_pipe2:
 	case __NR_pipe:
+#endif
+	case __NR_openat:
+	case __NR_pipe2:
 	case __NR_fcntl:
 		return EMFILE;		/* RLIMIT_NOFILE */
+#ifdef __NR_dup2
 	case __NR_dup2:
+#endif
 	case __NR_dup3:
 		return EBUSY;		/* racing open */
 	case __NR_read:
@@ -109,6 +137,16 @@ int fault_errno(int nr)
 		return EINVAL;
 	}
 	return ENOMEM;			/* anything that allocates */
+}
+
+bool fault_saw(const struct fault_ctl *ctl, int nr)
+{
+	int i;
+
+	for (i = 0; i < ctl->nseen && i < FAULT_MAX_SEEN; i++)
+		if (ctl->seen[i] == nr)
+			return true;
+	return false;
 }
 
 bool fault_impossible(int nr)
@@ -158,7 +196,7 @@ static long install_filter(const int *nrs, int n, unsigned int action, unsigned 
 		return -1;
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, arch));
-	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FAULT_AUDIT_ARCH, 1, 0);
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 					      offsetof(struct seccomp_data, nr));
@@ -441,7 +479,7 @@ static void site_text(char *buf, size_t len, const struct fault_site *sites, int
 	for (i = 0; i < n && used < (int)len; i++)
 		used += snprintf(buf + used, len - (size_t)used, "%s%s[%d] fails with %s",
 				 i ? ", then " : "", fault_name(sites[i].nr), sites[i].nth + 1,
-				 strerrorname_np(sites[i].err) ?: "?");
+				 errno_name(sites[i].err));
 }
 
 /* One run's verdict, as one TAP line; returns the run's report. */
@@ -464,7 +502,7 @@ static const struct fault_report *judge(struct fault_ctl *ctl, const char *mode,
 		snprintf(got, sizeof(got), "success via %s",
 			 timens_path_name((enum timens_path)r->path));
 	else
-		snprintf(got, sizeof(got), "%s", strerrorname_np(r->err) ?: "?");
+		snprintf(got, sizeof(got), "%s", errno_name(r->err));
 
 	if (!WIFEXITED(st) || WEXITSTATUS(st) || !r->ran)
 		snprintf(bad, sizeof(bad), "the target died (status %#x)", st);
@@ -481,7 +519,7 @@ static const struct fault_report *judge(struct fault_ctl *ctl, const char *mode,
 		snprintf(bad, sizeof(bad), "failed without a fault");
 	else if (r->err && r->err != ctl->hit_errno)
 		snprintf(bad, sizeof(bad), "errno %s, not the injected %s",
-			 strerrorname_np(r->err) ?: "?", strerrorname_np(ctl->hit_errno) ?: "?");
+			 errno_name(r->err), errno_name(ctl->hit_errno));
 
 	for (i = 0; i < n; i++) {
 		impossible |= fault_impossible(sites[i].nr);

@@ -84,6 +84,9 @@ void fault_parent_returned(struct fault_ctl *ctl, bool child_made);
  */
 void fault_child_returned(struct fault_ctl *ctl);
 
+/* Whether the run so far counted a call of NR (the supervisor's list). */
+bool fault_saw(const struct fault_ctl *ctl, int nr);
+
 /* The errno a site of NR is failed with: one the kernel really returns. */
 int fault_errno(int nr);
 /*

@@ -158,7 +158,12 @@ static void file_actions(void)
 
 /* An errno no process-creating call returns by itself: one the filter made. */
 #define DENIED_CLONE ENOTRECOVERABLE
-static const int process_calls[] = { SYS_clone, SYS_clone3, SYS_fork, SYS_vfork };
+static const int process_calls[] = {
+	SYS_clone, SYS_clone3,
+#ifdef SYS_fork				/* not in the generic table (arm64) */
+	SYS_fork, SYS_vfork,
+#endif
+};
 
 #define FD_LIMIT 128		/* the RLIMIT_NOFILE the bounds are tested under */
 
@@ -242,7 +247,7 @@ static void fd_bounds(void)
 			close(p[0]);
 		}
 		caller_state_get(&before);
-		if (fault_deny(process_calls, 4, DENIED_CLONE))
+		if (fault_deny(process_calls, (int)(sizeof(process_calls) / sizeof(process_calls[0])), DENIED_CLONE))
 			_exit(2);
 		r->limit_set = 1;
 		for (i = 0; i < N_BAD_FDS; i++) {

@@ -82,11 +82,21 @@ void *shared_alloc(size_t size);
 /*
  * Re-exec support: a test calls test_exec_hook() first thing in main();
  * when run as `PROG --sample-clocks FD` it samples and writes a
- * struct clock_sample to FD, then exits.
+ * struct clock_sample to FD, then exits.  It also installs the clone3
+ * filter of TIMENS_TEST_DENY_CLONE3=1 and runs `PROG --deny-clone3 CMD
+ * ARG...` (tap.c).
  */
 void test_exec_hook(int argc, char **argv);
 /* Path of the running test program, for re-exec. */
 const char *self_exe(void);
+
+/*
+ * The calling thread's signal mask as the kernel holds it.  Not
+ * pthread_sigmask(): musl leaves its own internal signals (32 to 34) out
+ * of the mask it reports, so a mask with every signal blocked would not
+ * read as that.
+ */
+void kernel_sigmask(sigset_t *set);
 
 /* The caller's state, to show a call left it exactly as it was. */
 struct caller_state {
@@ -130,6 +140,12 @@ uint64_t ns_ino(const char *path);
  * too short a time for it (the kernel refuses a clock below zero).
  */
 int64_t fit_negative(clockid_t clock, int64_t want);
+
+/*
+ * The symbolic name of errno value ERR ("EPERM"), on any libc (errname.c);
+ * "errno N" for a value with none.  Never NULL.
+ */
+const char *errno_name(int err);
 
 /* xorshift64* from a fixed seed: the same sequence every run, so a failure replays. */
 uint64_t test_rand(void);

@@ -4,6 +4,11 @@
 # libtimens does, with only what is installed.  PKG_CONFIG_PATH, MANPATH
 # and the like are the caller's to set, as a user would.
 
+# The compiler a user of this library builds with: CC, as make passes it
+# on when given one (a musl libtimens, CC=musl-gcc, links only with
+# musl), or cc.
+user_cc=${CC:-cc}
+
 # user_build NAME EXTRA...: examples/uptime100d.c and a program printing
 # timens_version(), compiled with `pkg-config --cflags --libs libtimens`
 # (and EXTRA) into $scratch/NAME and $scratch/NAME-version.
@@ -12,7 +17,7 @@ user_build() {
 	pc=$(pkg-config --cflags --libs libtimens)
 	ok $? "pkg-config --cflags --libs libtimens: $pc"
 	# shellcheck disable=SC2086
-	cc -Wall -Werror -o "$scratch/$name" "$top/examples/uptime100d.c" $pc "$@"
+	$user_cc -Wall -Werror -o "$scratch/$name" "$top/examples/uptime100d.c" $pc "$@"
 	ok $? "examples/uptime100d.c builds with it${*:+ ($*)}"
 	cat > "$scratch/version.c" <<'EOC'
 #include <stdio.h>
@@ -20,7 +25,7 @@ user_build() {
 int main(void) { puts(timens_version()); return 0; }
 EOC
 	# shellcheck disable=SC2086
-	cc -Wall -Werror -o "$scratch/$name-version" "$scratch/version.c" $pc "$@" &&
+	$user_cc -Wall -Werror -o "$scratch/$name-version" "$scratch/version.c" $pc "$@" &&
 		got=$("$scratch/$name-version") && want=$(pkg-config --modversion libtimens) &&
 		[ "$got" = "$want" ]
 	ok $? "the library it runs with is the version libtimens.pc says (${got:-?}, ${want:-?})"

@@ -15,14 +15,20 @@
  * moves to the area's stack for the rest of the C work
  * (timens__clone_setup, timens__clone_finish), so that the library
  * writes no page of the caller's after a fork (docs/design.md,
- * "Copy-on-write").  The child gets what it needs to come back to the
- * caller in registers, loaded just before the clone3:
+ * "Copy-on-write").  The system call that makes the child, clone3 or
+ * clone(2) where clone3 is refused, is C's choice: the plan carries its
+ * number and arguments (PLAN_CALL, struct clone_call), which take rax,
+ * rdi, rsi, rdx, r10 and r8, so r9, which neither call reads, keeps
+ * pointing at the plan across it.  The child gets what it needs to come
+ * back to the caller in registers the call leaves alone, loaded just
+ * before it:
  *
- *   r8  return address        r9  stack pointer (0: the kernel's)
- *   r10 caller's signal mask  rdx fd to close first, or -1
- *   rbx rbp r12-r15           the caller's
+ *   xmm1 return address       xmm2 stack pointer (0: the kernel's)
+ *   xmm3 caller's signal mask xmm4 fd to close first, or -1
  *   xmm0 the child path's struct child_share, or 0
+ *   rbx rbp r12-r15           the caller's
  *
+ * (The kernel copies the parent's vector registers into the child.)
  * The caller's signal mask is restored by the last system call before
  * returning, when nothing of the plan is needed any more, so that a
  * signal handler calling timens_clone3() again cannot overwrite a plan
@@ -32,35 +38,40 @@
 #include "plan.h"
 
 /*
- * Everything the child needs, from the plan at \p (which must not be
- * one of the registers loaded), then the clone3 number in eax.  rdi
- * keeps pointing into the plan (at kargs) across the system call.
- * With cfi=1 (in timens_clone3, where rbx pointed at the plan) the
- * unwind rules move from rbx to rdi as rbx becomes the caller's again:
- * a parent asleep in a CLONE_VFORK clone3 unwinds through them.
+ * Everything the child needs, from the plan at r9, then the call
+ * (PLAN_CALL).  With cfi=1 (in timens_clone3, where rbx pointed at the
+ * plan) the unwind rules move from rbx to r9 as rbx becomes the
+ * caller's again: a parent asleep in a CLONE_VFORK clone unwinds
+ * through them.
  */
-.macro LOAD_CHILD_STATE p, cfi=0
-	movq	PLAN_RET(\p), %r8
-	movq	PLAN_CHILD_SP(\p), %r9
-	movq	PLAN_OLDMASK(\p), %r10
-	movq	PLAN_CHILD_CLOSE_FD(\p), %rdx
-	movq	PLAN_KSIZE(\p), %rsi
-	movq	PLAN_CHILD_SHARE(\p), %xmm0
-	leaq	PLAN_KARGS(\p), %rdi
-	movq	PLAN_RBX(\p), %rbx
+.macro LOAD_CHILD_STATE cfi=0
 .if \cfi
 	.cfi_remember_state
-	/* CFA = *(rdi - 104), pc at rdi - 112: PLAN_SP, PLAN_RET - PLAN_KARGS. */
-	.cfi_escape 0x0f, 4, 0x75, 0x98, 0x7f, 0x06
-	.cfi_escape 0x10, 16, 3, 0x75, 0x90, 0x7f
+	/* CFA = *(r9 + PLAN_SP), pc = *(r9 + PLAN_RET), rbx = *(r9 + PLAN_RBX). */
+	.cfi_escape 0x0f, 3, 0x79, PLAN_SP, 0x06
+	.cfi_escape 0x10, 16, 2, 0x79, PLAN_RET
+	.cfi_escape 0x10, 3, 2, 0x79, PLAN_RBX
+.endif
+	movq	PLAN_RET(%r9), %xmm1
+	movq	PLAN_CHILD_SP(%r9), %xmm2
+	movq	PLAN_OLDMASK(%r9), %xmm3
+	movq	PLAN_CHILD_CLOSE_FD(%r9), %xmm4
+	movq	PLAN_CHILD_SHARE(%r9), %xmm0
+	movq	PLAN_CALL+CALL_ARG0(%r9), %rdi
+	movq	PLAN_CALL+CALL_ARG1(%r9), %rsi
+	movq	PLAN_CALL+CALL_ARG2(%r9), %rdx
+	movq	PLAN_CALL+CALL_ARG3(%r9), %r10
+	movq	PLAN_CALL+CALL_ARG4(%r9), %r8
+	movq	PLAN_RBX(%r9), %rbx
+.if \cfi
 	.cfi_same_value %rbx
 .endif
-	movq	PLAN_RBP(\p), %rbp
-	movq	PLAN_R12(\p), %r12
-	movq	PLAN_R13(\p), %r13
-	movq	PLAN_R14(\p), %r14
-	movq	PLAN_R15(\p), %r15
-	movl	$SYS_clone3, %eax
+	movq	PLAN_RBP(%r9), %rbp
+	movq	PLAN_R12(%r9), %r12
+	movq	PLAN_R13(%r9), %r13
+	movq	PLAN_R14(%r9), %r14
+	movq	PLAN_R15(%r9), %r15
+	movq	PLAN_CALL+CALL_NR(%r9), %rax
 .endm
 
 /*
@@ -92,23 +103,20 @@
 timens_clone3:
 	.cfi_startproc
 	endbr64
-	subq	$8, %rsp
-	.cfi_adjust_cfa_offset 8
-	pushq	%rdi
-	.cfi_adjust_cfa_offset 8
-	pushq	%rsi
-	.cfi_adjust_cfa_offset 8
+	/*
+	 * A struct clone_call for prepare to fill for a pass-through, on
+	 * our frame; 56 bytes keep the stack 16-aligned for the call.
+	 */
+	subq	$56, %rsp
+	.cfi_adjust_cfa_offset 56
+	movq	%rsp, %rdx
 	call	timens__clone_prepare
-	popq	%rsi
-	.cfi_adjust_cfa_offset -8
-	popq	%rdi
-	.cfi_adjust_cfa_offset -8
-	addq	$8, %rsp
-	.cfi_adjust_cfa_offset -8
 	cmpq	$PREPARE_PASSTHROUGH, %rax
 	je	.Lpassthrough
 	cmpq	$PREPARE_FAILED, %rax
 	je	.Lfailed
+	addq	$56, %rsp
+	.cfi_adjust_cfa_offset -56
 
 	/* A plan: signals are blocked until the final rt_sigprocmask. */
 	movq	(%rsp), %rcx
@@ -139,12 +147,12 @@ timens_clone3:
 	cmpq	$PLAN_KIND_HELPER, PLAN_KIND(%rbx)
 	je	.Lhelper
 
-	movq	%rbx, %r11
-	LOAD_CHILD_STATE %r11, 1
+	movq	%rbx, %r9
+	LOAD_CHILD_STATE 1
 	syscall
 	testq	%rax, %rax
 	jz	.Lchild
-	leaq	-PLAN_KARGS(%rdi), %rbx
+	movq	%r9, %rbx
 	.cfi_restore_state
 	jmp	.Lparent
 
@@ -152,11 +160,15 @@ timens_clone3:
 	/*
 	 * The helper runs on the area's stack: we are at its top with
 	 * nothing on it, and we sleep until the helper exits (CLONE_VFORK).
-	 * timens__clone_setup put the stack in hargs.
+	 * timens__clone_setup put the stack in its call (PLAN_HCALL); rbx
+	 * keeps the plan, in the helper too.
 	 */
-	leaq	PLAN_HARGS(%rbx), %rdi
-	movq	$88, %rsi
-	movl	$SYS_clone3, %eax
+	movq	PLAN_HCALL+CALL_ARG0(%rbx), %rdi
+	movq	PLAN_HCALL+CALL_ARG1(%rbx), %rsi
+	movq	PLAN_HCALL+CALL_ARG2(%rbx), %rdx
+	movq	PLAN_HCALL+CALL_ARG3(%rbx), %r10
+	movq	PLAN_HCALL+CALL_ARG4(%rbx), %r8
+	movq	PLAN_HCALL+CALL_NR(%rbx), %rax
 	syscall
 	testq	%rax, %rax
 	jnz	.Lparent
@@ -193,23 +205,40 @@ timens_clone3:
 	movq	%r8, %rax
 	RETURN_TO %r9, 1
 
-.Lpassthrough:
-	/*
-	 * As vfork() does: the return address waits in a register, since
-	 * a CLONE_VM child's calls overwrite its slot before we run again.
-	 */
-	.cfi_def_cfa %rsp, 8
+.Lfailed:
+	.cfi_def_cfa %rsp, 64
 	.cfi_offset %rip, -8
 	.cfi_same_value %rbx
-	popq	%r8
+	addq	$56, %rsp
+	.cfi_adjust_cfa_offset -56
+	movq	$-1, %rax
+	ret
+
+.Lpassthrough:
+	/*
+	 * The call prepare filled in, then, as vfork() does, the return
+	 * address waits in a register (r9, which neither call reads), since
+	 * a CLONE_VM child's calls overwrite its slot before we run again.
+	 */
+	.cfi_def_cfa %rsp, 64
+	.cfi_offset %rip, -8
+	.cfi_same_value %rbx
+	movq	CALL_ARG0(%rsp), %rdi
+	movq	CALL_ARG1(%rsp), %rsi
+	movq	CALL_ARG2(%rsp), %rdx
+	movq	CALL_ARG3(%rsp), %r10
+	movq	CALL_ARG4(%rsp), %r8
+	movq	CALL_NR(%rsp), %rax
+	addq	$56, %rsp
+	.cfi_adjust_cfa_offset -56
+	popq	%r9
 	.cfi_adjust_cfa_offset -8
-	.cfi_register %rip, %r8
-	movl	$SYS_clone3, %eax
+	.cfi_register %rip, %r9
 	syscall
 	/* Only a CLONE_VM child can have changed the slot (see RETURN_TO). */
-	cmpq	%r8, -8(%rsp)
+	cmpq	%r9, -8(%rsp)
 	je	1f
-	movq	%r8, -8(%rsp)
+	movq	%r9, -8(%rsp)
 1:
 	subq	$8, %rsp
 	.cfi_adjust_cfa_offset 8
@@ -226,20 +255,25 @@ timens_clone3:
 	call	timens__set_errno
 	addq	$8, %rsp
 	.cfi_adjust_cfa_offset -8
-.Lfailed:
 	movq	$-1, %rax
 	ret
 	.cfi_endproc
 	.size	timens_clone3, .-timens_clone3
 
 /*
- * The child, from the caller's clone3 or from the helper's, with the
+ * The child, from the caller's call or from the helper's, with the
  * registers LOAD_CHILD_STATE loaded (rax 0).  It reads no memory of the
- * plan: in a child without CLONE_VM the clone area is zeroes.
+ * plan: in a child without CLONE_VM the clone area is zeroes.  Its state
+ * first into the registers the rest uses: r8 return address, r9 stack
+ * pointer, r10 signal mask, rdx fd to close.
  */
 	.type	timens__clone_child, @function
 timens__clone_child:
 .Lchild:
+	movq	%xmm1, %r8
+	movq	%xmm2, %r9
+	movq	%xmm3, %r10
+	movq	%xmm4, %rdx
 	testq	%r9, %r9
 	jz	1f
 	movq	%r9, %rsp
@@ -295,20 +329,20 @@ timens__clone_child:
 
 /*
  * void timens__helper_clone(struct plan *) - the helper's last act:
- * clone3 the caller's child, hand its pid (or -errno) to the caller
- * through the plan, exit.  After the clone3 it touches no stack, so a
- * CLONE_VM child may overwrite the helper's.
+ * make the caller's child (PLAN_CALL), hand its pid (or -errno) to the
+ * caller through the plan, exit.  After the call it touches no stack, so
+ * a CLONE_VM child may overwrite the helper's.
  */
 	.globl	timens__helper_clone
 	.hidden	timens__helper_clone
 	.type	timens__helper_clone, @function
 timens__helper_clone:
-	movq	%rdi, %r11
-	LOAD_CHILD_STATE %r11
+	movq	%rdi, %r9
+	LOAD_CHILD_STATE
 	syscall
 	testq	%rax, %rax
 	jz	.Lchild
-	movq	%rax, PLAN_CHILD_RESULT-PLAN_KARGS(%rdi)
+	movq	%rax, PLAN_CHILD_RESULT(%r9)
 	movl	$SYS_exit, %eax
 	xorl	%edi, %edi
 	syscall

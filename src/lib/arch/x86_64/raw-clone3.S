@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The raw clone3 stubs of probe.c and spawn.c, x86-64 (declared in
+ * The raw clone stubs of probe.c and spawn.c, x86-64 (declared in
  * src/lib/stubs.h).
  */
 #include "asm.h"
+#include "plan.h"
 
 	.text
 
@@ -23,26 +24,46 @@ timens__probe_clone3:
 	ud2
 	.size	timens__probe_clone3, .-timens__probe_clone3
 
-	.globl	timens__clone3_run
-	.hidden	timens__clone3_run
-	.type	timens__clone3_run, @function
-timens__clone3_run:
-	movq	%rdx, %r8
-	movq	%rcx, %r9
-	movl	$SYS_clone3, %eax
+/*
+ * long timens__clone_run(const struct clone_call *call, void (*fn)(void *),
+ *			  void *arg): FN in r9 (neither call reads it), ARG in
+ * rbx (ours to save), both given to the child as they are.
+ */
+	.globl	timens__clone_run
+	.hidden	timens__clone_run
+	.type	timens__clone_run, @function
+timens__clone_run:
+	.cfi_startproc
+	pushq	%rbx
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset %rbx, -16
+	movq	%rsi, %r9
+	movq	%rdx, %rbx
+	movq	CALL_ARG1(%rdi), %rsi
+	movq	CALL_ARG2(%rdi), %rdx
+	movq	CALL_ARG3(%rdi), %r10
+	movq	CALL_ARG4(%rdi), %r8
+	movq	CALL_NR(%rdi), %rax
+	movq	CALL_ARG0(%rdi), %rdi
 	syscall
 	testq	%rax, %rax
 	jz	1f
+	popq	%rbx
+	.cfi_adjust_cfa_offset -8
+	.cfi_restore %rbx
 	ret
 1:
+	/* The child, on its own stack: the outermost frame. */
+	.cfi_undefined %rip
 	xorl	%ebp, %ebp
 	andq	$-16, %rsp
-	movq	%r9, %rdi
-	call	*%r8
+	movq	%rbx, %rdi
+	call	*%r9
 	movl	$SYS_exit, %eax
 	movl	$127, %edi
 	syscall
 	ud2
-	.size	timens__clone3_run, .-timens__clone3_run
+	.cfi_endproc
+	.size	timens__clone_run, .-timens__clone_run
 
 	OBJECT_NOTES
