@@ -46,10 +46,9 @@ fi
 # The arm64 userland: the packages' files under $CACHE/userland-arm64,
 # fetched again only when the candidate versions change.
 ul=$CACHE/userland-arm64
-want=$(for p in $USERLAND_ARM64; do
-	printf '%s %s\n' "$p" "$(apt-cache policy "$p:arm64" |
-		sed -n 's/^ *Candidate: //p')"
-done)
+# (One apt-cache call: each takes seconds.)
+want=$(apt-cache policy $(printf '%s:arm64 ' $USERLAND_ARM64) |
+	awk '/^[^ ]/ { p = $1 } /^ *Candidate:/ { print p, $2 }')
 if [ "$(cat "$ul/.versions" 2>/dev/null)" != "$want" ]; then
 	say "unpacking arm64 userland: $(echo $USERLAND_ARM64)"
 	rm -rf "$ul"
