@@ -60,7 +60,7 @@ done
 ok $? "each of the $n global functions of the .S files starts with bti c (${nobti:-all})"
 
 # Our objects alone: no start files, no libgcc (not marked on Debian 12).
-"$cc" -mbranch-protection=standard -shared -nostdlib -o "$scratch/bare.so" "$build"/lib/*.o
+"$cc" -mbranch-protection=standard -shared -nostdlib -o "$scratch/bare.so" "$scratch"/ar/*.o
 marked "$scratch/bare.so"
 ok $? "libtimens.so's objects linked without the C library's and libgcc's files: marked ($(readelf -n "$scratch/bare.so" | sed -n 's/.*AArch64 feature: //p'))"
 
@@ -74,7 +74,7 @@ if marked "$scratch/ref.so"; then
 else
 	link "$scratch/ref.so" -shared "$scratch/refso.o" >/dev/null
 	diag "no shared library can be marked here; unmarked: $(why "$scratch/ref.so")"
-	ours=$(link "$scratch/t.so" -shared "$build"/lib/*.o -pthread)
+	ours=$(link "$scratch/t.so" -shared "$scratch"/ar/*.o -pthread)
 	[ $? = 0 ] && [ -z "$ours" ]
 	ok $? "libtimens.so's objects: the linker finds none of ours unmarked (${ours:-none})"
 fi

@@ -42,7 +42,8 @@ bad=$(unmarked "$scratch"/ar/*.o)
 [ -z "$bad" ] && [ -e "$scratch/ar/clone3-entry.o" ]
 ok $? "every object in libtimens.a is marked, clone3-entry.o included (${bad:-all $(ls "$scratch/ar" | wc -l)})"
 
-# libtimens.so.
+# libtimens.so, from the objects libtimens.a holds (the build's own list:
+# an old build folder may hold objects of sources gone since).
 so=$(readlink -f "$build/libtimens.so")
 "$cc" -fPIC -fcf-protection -c -o "$scratch/refso.o" "$scratch/ref.c"
 link "$scratch/ref.so" -shared "$scratch/refso.o" >/dev/null
@@ -51,12 +52,12 @@ if marked "$scratch/ref.so"; then
 	ok $? "libtimens.so is marked IBT, SHSTK"
 else
 	diag "no shared library can be marked here; unmarked: $(why "$scratch/ref.so")"
-	ours=$(link "$scratch/t.so" -shared "$build"/lib/*.o -pthread)
+	ours=$(link "$scratch/t.so" -shared "$scratch"/ar/*.o -pthread)
 	[ $? = 0 ] && [ -z "$ours" ]
 	ok $? "libtimens.so's objects: the linker finds none of ours unmarked (${ours:-none})"
 fi
 # Without the start files, nothing but our objects decides.
-"$cc" -fcf-protection -shared -nostartfiles -o "$scratch/bare.so" "$build"/lib/*.o -pthread
+"$cc" -fcf-protection -shared -nostartfiles -o "$scratch/bare.so" "$scratch"/ar/*.o -pthread
 marked "$scratch/bare.so"
 ok $? "libtimens.so's objects linked without the C library's start files: marked ($(readelf -n "$scratch/bare.so" | sed -n 's/.*x86 feature: //p'))"
 

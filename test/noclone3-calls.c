@@ -23,6 +23,21 @@
 #include "child.h"
 #include "fault.h"
 
+/*
+ * A stack whose last page lies past the smallest user address space the
+ * kernel may have: x86-64's 4-level paging ends at 2^47 - 4096; arm64's
+ * is 36 to 52 bits, and the initial stack, whose top the library reads,
+ * is below 2^48 on all of them (52-bit VAs are given only to those who
+ * ask mmap for them).
+ */
+#if defined(__aarch64__)
+#define PAST_USER_END		0xfffffffff000ULL
+#define PAST_USER_END_WHAT	"a stack past the 48-bit address space"
+#else
+#define PAST_USER_END		0x7ffffffff000ULL
+#define PAST_USER_END_WHAT	"a stack past the 47-bit address space"
+#endif
+
 static const struct timens_offset off = { 86400 * NSEC_PER_SEC, NSEC_PER_SEC };
 
 struct shared {
@@ -194,8 +209,8 @@ int main(int argc, char **argv)
 	CASE("CLONE_PIDFD and CLONE_PARENT_SETTID, two words", 88, ENOSYS, true,
 	     .flags = CLONE_PIDFD | CLONE_PARENT_SETTID, .pidfd = to_u64(&c[0]),
 	     .parent_tid = to_u64(&c[1]), .exit_signal = SIGCHLD);
-	CASE("a stack past the 47-bit address space", 88, ENOSYS, true,
-	     .flags = CLONE_VM | CLONE_VFORK, .stack = 0x7ffffffff000ULL, .stack_size = 8192,
+	CASE(PAST_USER_END_WHAT, 88, ENOSYS, true,
+	     .flags = CLONE_VM | CLONE_VFORK, .stack = PAST_USER_END, .stack_size = 8192,
 	     .exit_signal = SIGCHLD);
 	CASE("CLONE_NEWTIME without offsets", 88, ENOSYS, false, .flags = CLONE_NEWTIME,
 	     .exit_signal = SIGCHLD);

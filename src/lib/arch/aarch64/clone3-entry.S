@@ -239,7 +239,7 @@ timens_clone3:
 	brk	#0
 
 .Lparent:
-	/* x0: clone3's result or setup's -errno; finish makes it pid or -1. */
+	/* x0: the call's result or setup's -errno; finish makes it pid or -1. */
 	mov	x1, x0
 	mov	x0, x19
 	bl	timens__clone_finish
