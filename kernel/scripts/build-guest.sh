@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build-guest.sh KIND TREE OUT.cpio.gz
+# build-guest.sh KIND TREE OUT.cpio.gz [ARCH]
 #
 # Build the initramfs of one guest: a static /init (guest/init.c), the
 # static test programs for KIND, and /plan, which tells /init what to run.
@@ -10,15 +10,49 @@
 #   vanilla  the same kernel selftests, for comparison (no libtimens tests)
 #   old      libtimens's tests only (fallback paths)
 # libtimens's programs come from $TIMENS_TEST_STATIC (default
-# build/test-static of the project, made by `make test-static`).
+# build/test-static of the project, made by `make test-static`); for an
+# arm64 guest (ARCH arm64, x86_64 by default) from
+# $TIMENS_TEST_STATIC_ARM64 (default build-aarch64/test-static, made by
+# `make test-static CC=aarch64-linux-gnu-gcc BUILD=build-aarch64`).
 . "$(dirname "$0")/lib.sh"
 
 kind=$1 tree=$2 out=$3
-libtests=${TIMENS_TEST_STATIC:-$TOPDIR/build/test-static}
-work=$CACHE/guest/$kind
+set_arch "${4:-x86_64}"
+if [ "$ARCH" = arm64 ]; then
+	libtests=${TIMENS_TEST_STATIC_ARM64:-$TOPDIR/build-aarch64/test-static}
+else
+	libtests=${TIMENS_TEST_STATIC:-$TOPDIR/build/test-static}
+fi
+work=$CACHE/guest/$TPFX$kind
 rm -rf "$work"
 mkdir -p "$work/bin" "$work/clone3" "$work/timens" "$work/libtimens"
-cc_static() { gcc -static -O2 -g -isystem "$tree/usr/include" "$@"; }
+cc_static() { "$TCC" -static -O2 -g -isystem "$tree/usr/include" "$@"; }
+
+# arm64_libs BIN...: cpio lines for the dynamic loader and the shared
+# libraries BIN needs, found (ldd cannot run them here) through their
+# DT_NEEDED entries in the unpacked packages and in libc6:arm64.
+arm64_libs() {
+	local todo=("$@") seen=" " f n d
+	echo "file /lib/ld-linux-aarch64.so.1 $(readlink -f /lib/ld-linux-aarch64.so.1) 0755 0 0"
+	while [ ${#todo[@]} -gt 0 ]; do
+		f=${todo[0]}
+		todo=("${todo[@]:1}")
+		for n in $(aarch64-linux-gnu-readelf -d "$f" |
+			   sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[[ $seen = *" $n "* ]] && continue
+			seen="$seen$n "
+			[ "$n" = ld-linux-aarch64.so.1 ] && continue
+			for d in "$ul/lib/$multiarch" "$ul/usr/lib/$multiarch" \
+				 "/lib/$multiarch" "/usr/lib/$multiarch" ""; do
+				[ -n "$d" ] || die "arm64 guest: no $n for $f"
+				[ -e "$d/$n" ] || continue
+				echo "file /lib/$multiarch/$n $(readlink -f "$d/$n") 0755 0 0"
+				todo+=("$(readlink -f "$d/$n")")
+				break
+			done
+		done
+	done
+}
 
 plan=$work/plan
 : > "$plan"
@@ -29,13 +63,13 @@ plan() {
 	printf '%s\t%s\t%s\t%s\n' "$name" "$flags" "$env" "$*" >> "$plan"
 }
 
-gcc -static -O2 -Wall -Werror -o "$work/init" "$KDIR/guest/init.c"
+"$TCC" -static -O2 -Wall -Werror -o "$work/init" "$KDIR/guest/init.c"
 
 if [ "$kind" != old ]; then
 	st=$tree/tools/testing/selftests
 	# clone3_timens is in the patched tree only; the vanilla guest runs the
 	# patched tree's copy to show that it skips cleanly there.
-	src_timens=$CACHE/trees/6.12-patched/tools/testing/selftests/clone3
+	src_timens=$CACHE/trees/${TPFX}6.12-patched/tools/testing/selftests/clone3
 	cc_static -std=gnu99 -I "$st/clone3" -o "$work/clone3/clone3_timens" \
 		"$src_timens/clone3_timens.c" -lcap
 	if [ "$kind" = patched ]; then
@@ -66,7 +100,9 @@ if [ "$kind" != old ]; then
 	done
 fi
 
-if [ "$kind" != vanilla ]; then
+# libtimens's suite in every guest: the baseline 6.12 too, where the
+# library takes its emulated paths (check.sh judges it strictly there).
+if [ -n "$libtests" ]; then
 	[ -f "$libtests/LIST" ] ||
 		say "WARNING: $libtests/LIST missing, no libtimens tests in this guest"
 	env=TIMENS_TEST_STRICT=1
@@ -83,10 +119,13 @@ if [ "$kind" != vanilla ]; then
 	fi
 fi
 
-# The Go and Python bindings' suites: the x86-64 patched and 6.1 guests.
-case $kind in patched | old)
-	[ "${GUEST_BINDINGS:-1}" = 0 ] || "$KDIR/scripts/build-bindings.sh" "$kind" "$work" ;;
-esac
+# The Go and Python bindings' suites: the x86-64 patched and 6.1 guests
+# (built for this machine: not for an arm64 guest).
+if [ "$ARCH" = x86_64 ]; then
+	case $kind in patched | old)
+		[ "${GUEST_BINDINGS:-1}" = 0 ] || "$KDIR/scripts/build-bindings.sh" "$kind" "$work" ;;
+	esac
+fi
 
 list=$work/cpio.list
 {
@@ -104,19 +143,30 @@ list=$work/cpio.list
 	echo "file /etc/group $work/group 0644 0 0"
 	# A small userland for programs that spawn others: busybox (static)
 	# for sh, true, cat, id...; util-linux's own unshare and nsenter with
-	# the libraries they load.
+	# the libraries they load.  The arm64 guest's are the arm64 packages
+	# that deps.sh unpacked (busybox's applet list is the host's: the
+	# same Debian version, built from the same configuration).
+	if [ "$ARCH" = arm64 ]; then
+		ul=$CACHE/userland-arm64/root multiarch=aarch64-linux-gnu
+	else
+		ul= multiarch=x86_64-linux-gnu
+	fi
 	for d in /sbin /usr /usr/bin /usr/sbin /lib /lib64 \
-		 /lib/x86_64-linux-gnu; do
+		 /lib/$multiarch; do
 		echo "dir $d 0755 0 0"
 	done
-	echo "file /bin/busybox /bin/busybox 0755 0 0"
+	echo "file /bin/busybox $ul/bin/busybox 0755 0 0"
 	/bin/busybox --list-full | grep -vE '(^|/)(busybox|unshare|nsenter|init|linuxrc)$' |
 		while read -r a; do echo "slink /$a /bin/busybox 0777 0 0"; done
 	for b in /usr/bin/unshare /usr/bin/nsenter; do
-		echo "file $b $b 0755 0 0"
+		echo "file $b $ul$b 0755 0 0"
 	done
-	ldd /usr/bin/unshare /usr/bin/nsenter | grep -oE '/[^ ]+\.so[^ ]*' | sort -u |
-		while read -r l; do echo "file $l $(readlink -f "$l") 0755 0 0"; done
+	if [ "$ARCH" = arm64 ]; then
+		arm64_libs "$ul/usr/bin/unshare" "$ul/usr/bin/nsenter"
+	else
+		ldd /usr/bin/unshare /usr/bin/nsenter | grep -oE '/[^ ]+\.so[^ ]*' | sort -u |
+			while read -r l; do echo "file $l $(readlink -f "$l") 0755 0 0"; done
+	fi
 	for d in clone3 timens libtimens; do
 		[ -n "$(ls "$work/$d")" ] || continue
 		echo "dir /$d 0755 0 0"

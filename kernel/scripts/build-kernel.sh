@@ -1,18 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# build-kernel.sh NAME VERSION PATCHDIR|-
+# build-kernel.sh NAME VERSION PATCHDIR|- [ARCH]
 #
 # Extract Debian's linux-source-VERSION into $CACHE/trees/NAME, apply the
 # patches of PATCHDIR (or none for "-"), configure a minimal guest kernel
-# (tinyconfig + config/timens.config), build bzImage and the UAPI headers.
-# A tree whose key (source package, patches, config, this script, compiler)
-# is unchanged is reused as it is.  Prints the tree's path on stdout.
+# for ARCH (x86_64, the default, or arm64, cross-built): tinyconfig +
+# config/timens.config + config/ARCH.config; build the image (bzImage,
+# Image) and the UAPI headers.  A tree whose key (source package, patches,
+# config, this script, compiler) is unchanged is reused as it is.  Prints
+# the tree's path on stdout.
 . "$(dirname "$0")/lib.sh"
 
 name=$1 ver=$2 patchdir=$3
+set_arch "${4:-x86_64}"
 tarball=/usr/src/linux-source-$ver.tar.xz
-frag=$KDIR/config/timens.config
+frags=("$KDIR/config/timens.config" "$KDIR/config/$ARCH.config")
 tree=$CACHE/trees/$name
 [ -f "$tarball" ] || die "$tarball missing: apt-get install linux-source-$ver"
 
@@ -27,16 +30,17 @@ if [ "$patchdir" != - ]; then
 fi
 
 key=$({
-	echo "timens-kernel v1 $name $ver"
+	echo "timens-kernel v1 $name $ver $ARCH"
 	dpkg-query -W -f='${Package} ${Version}\n' "linux-source-$ver"
 	stat -c '%s' "$tarball"
-	cat "$frag" "$0"
+	cat "${frags[@]}" "$0"
 	[ ${#patches[@]} = 0 ] || cat "${patches[@]}"
 	gcc --version | head -1
+	[ -z "$CROSS" ] || "$TCC" --version | head -1
 } | sha256sum | cut -c1-16)
 
 if [ -f "$tree/.timens-key" ] && [ "$(cat "$tree/.timens-key")" = "$key" ] &&
-   [ -f "$tree/arch/x86/boot/bzImage" ]; then
+   [ -f "$tree/$KIMAGE" ]; then
 	say "$name: reusing build $key"
 	echo "$tree"
 	exit 0
@@ -54,18 +58,19 @@ for p in "${patches[@]}"; do
 		die "$name: $(basename "$p") does not apply to linux-source-$ver"
 done
 
-make -s tinyconfig >&2
-scripts/kconfig/merge_config.sh -m .config "$frag" >/dev/null
-make -s olddefconfig >&2
-for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=y' "$frag"); do
+kmake() { make -s ARCH="$KARCH" CROSS_COMPILE="$CROSS" HOSTCC="ccache gcc" "$@"; }
+kmake tinyconfig >&2
+scripts/kconfig/merge_config.sh -m .config "${frags[@]}" >/dev/null
+kmake olddefconfig >&2
+for opt in $(cat "${frags[@]}" | grep -o '^CONFIG_[A-Z0-9_]*=y'); do
 	grep -qx "$opt" .config || die "$name: $opt did not survive olddefconfig"
 done
 
 export CCACHE_BASEDIR=$tree
-make -s -j"$JOBS" CC="ccache gcc" HOSTCC="ccache gcc" bzImage >&2 ||
+kmake -j"$JOBS" CC="ccache $TCC" "$KTARGET" >&2 ||
 	die "$name: kernel build failed"
-make -s -j"$JOBS" HOSTCC="ccache gcc" headers >&2 ||
+kmake -j"$JOBS" headers >&2 ||
 	die "$name: make headers failed"
-[ -x usr/gen_init_cpio ] || make -s HOSTCC="ccache gcc" usr/gen_init_cpio >&2
+[ -x usr/gen_init_cpio ] || kmake usr/gen_init_cpio >&2
 echo "$key" > .timens-key
 echo "$tree"

@@ -1,11 +1,35 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Install what the kernel harness needs, with apt-get, if it is missing.
+# The arm64 guests need Debian's arm64 architecture next to the host's
+# (multiarch) for libcap (the clone3 selftests link it), and an arm64
+# busybox and util-linux for their /bin, unpacked into the cache (they
+# cannot be installed beside the host's own).
 . "$(dirname "$0")/lib.sh"
 
 PKGS="linux-source-6.12 linux-source-6.1 qemu-system-x86 gcc make bc bison
 flex libelf-dev libssl-dev cpio ccache libcap-dev gzip xz-utils perl python3
-busybox-static util-linux dash golang-go python3.11 python3-dev python3-pytest"
+busybox-static util-linux"
+# The bindings' suites in the x86-64 guests (build-bindings.sh).
+PKGS="$PKGS dash golang-go python3.11 python3-dev python3-pytest"
+# The arm64 guests.
+PKGS="$PKGS qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross libcap-dev:arm64"
+# Unpacked for the arm64 guests' userland: see build-guest.sh.
+USERLAND_ARM64="busybox-static util-linux libselinux1 libpcre2-8-0"
+
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+updated=0
+apt_update() {
+	[ "$updated" = 1 ] || $SUDO apt-get update -q
+	updated=1
+}
+
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	say "adding the arm64 architecture (multiarch)"
+	$SUDO dpkg --add-architecture arm64
+	apt_update
+fi
 
 missing=()
 for p in $PKGS; do
@@ -14,11 +38,32 @@ for p in $PKGS; do
 done
 if [ ${#missing[@]} = 0 ]; then
 	say "all packages present"
-	exit 0
+else
+	say "installing: ${missing[*]}"
+	apt_update
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q \
+		--no-install-recommends "${missing[@]}"
 fi
-say "installing: ${missing[*]}"
-SUDO=
-[ "$(id -u)" = 0 ] || SUDO=sudo
-$SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
-	"${missing[@]}"
+
+# The arm64 userland: the packages' files under $CACHE/userland-arm64,
+# fetched again only when the candidate versions change.
+ul=$CACHE/userland-arm64
+# (One apt-cache call: each takes seconds.)
+want=$(apt-cache policy $(printf '%s:arm64 ' $USERLAND_ARM64) |
+	awk '/^[^ ]/ { p = $1 } /^ *Candidate:/ { print p, $2 }')
+if [ "$(cat "$ul/.versions" 2>/dev/null)" != "$want" ]; then
+	say "unpacking arm64 userland: $(echo $USERLAND_ARM64)"
+	rm -rf "$ul"
+	mkdir -p "$ul"
+	# Downloaded where apt's sandbox user may write.
+	debs=$(mktemp -d)
+	chmod 777 "$debs"
+	(cd "$debs" && for p in $USERLAND_ARM64; do
+		apt-get download -q "$p:arm64" || { apt_update; apt-get download -q "$p:arm64"; }
+	done) >&2
+	for d in "$debs"/*.deb; do
+		dpkg-deb -x "$d" "$ul/root"
+	done
+	rm -rf "$debs"
+	echo "$want" > "$ul/.versions"
+fi

@@ -34,3 +34,25 @@ stage() {
 	say "== $name: $((end - start)) s$([ $rc = 0 ] || echo ", FAILED ($rc)")"
 	return $rc
 }
+
+# set_arch ARCH (x86_64 or arm64): what differs between the guests' two
+# architectures.  KARCH is the kernel's name for it, CROSS the toolchain
+# prefix (empty: the host's), TCC the compiler of the guest's programs,
+# KTARGET/KIMAGE the kernel image to build and boot, TPFX the prefix of
+# the tree names in the cache (x86_64's trees keep their plain names).
+set_arch() {
+	ARCH=$1
+	case $ARCH in
+	x86_64)
+		KARCH=x86 CROSS= TPFX= KTARGET=bzImage
+		;;
+	arm64)
+		KARCH=arm64 CROSS=aarch64-linux-gnu- TPFX=arm64- KTARGET=Image
+		;;
+	*)
+		die "unknown architecture $ARCH (x86_64 or arm64)"
+		;;
+	esac
+	TCC=${CROSS}gcc
+	KIMAGE=arch/$KARCH/boot/$KTARGET
+}

@@ -4,18 +4,19 @@
 # series-check.sh: check each patch of patches/ on its own: it applies on
 # top of the previous ones, the kernel (and the clone3 selftests, once they
 # exist) build after it, and scripts/checkpatch.pl --strict is clean.
-# Builds incrementally in $CACHE/trees/series with ccache.
+# Builds incrementally in $CACHE/trees/series with ccache (x86_64; the
+# arm64 guests of check.sh build and run the selftests there).
 . "$(dirname "$0")/lib.sh"
 
 tarball=/usr/src/linux-source-6.12.tar.xz
 tree=$CACHE/trees/series
-frag=$KDIR/config/timens.config
+frags=("$KDIR/config/timens.config" "$KDIR/config/x86_64.config")
 rm -rf "$tree"
 mkdir -p "$tree"
 tar -xf "$tarball" -C "$tree" --strip-components=1
 cd "$tree"
 make -s tinyconfig
-scripts/kconfig/merge_config.sh -m .config "$frag" >/dev/null
+scripts/kconfig/merge_config.sh -m .config "${frags[@]}" >/dev/null
 make -s olddefconfig
 export CCACHE_BASEDIR=$tree
 
