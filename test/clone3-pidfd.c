@@ -16,23 +16,6 @@
 
 #include "child.h"
 
-static int fdinfo_pid(int fd)
-{
-	char path[64], line[128];
-	FILE *f;
-	int pid = -1;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Pid: %d", &pid) == 1)
-			break;
-	fclose(f);
-	return pid;
-}
-
 int main(int argc, char **argv)
 {
 	struct timens_offset off = { 7 * NSEC_PER_SEC, 9 * NSEC_PER_SEC + 1 };
@@ -72,7 +55,7 @@ int main(int argc, char **argv)
 	       "pidfd %d is the one new fd in the caller's table", pidfd);
 	flags = fcntl(pidfd, F_GETFD);
 	tap_ok(flags >= 0 && (flags & FD_CLOEXEC), "pidfd is close-on-exec");
-	tap_is(fdinfo_pid(pidfd), pid, "pidfd's fdinfo names the child");
+	tap_is(pidfd_pid(pidfd), pid, "pidfd's fdinfo names the child");
 	tap_is(parent_tid, pid, "CLONE_PARENT_SETTID wrote the child's tid");
 	p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
 	tap_ok(poll(&p, 1, 0) == 0, "pidfd not readable while the child lives");

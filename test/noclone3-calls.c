@@ -47,24 +47,6 @@ struct shared {
 	uint64_t child_time;	/* the child's time namespace */
 };
 
-/* The pid an fd of pidfs (or anon_inode:[pidfd]) names, from fdinfo. */
-static int pidfd_pid(int fd)
-{
-	char path[64], line[128];
-	int pid = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Pid: %d", &pid) == 1)
-			break;
-	fclose(f);
-	return pid;
-}
-
 /* A call clone(2) can make: the child, its tid words, its pidfd. */
 static void expressible(struct shared *sh, uint64_t extra, const struct timens_offset *o,
 			const char *what)

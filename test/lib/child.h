@@ -20,6 +20,8 @@ static inline uint64_t to_u64(const void *p)
 
 /* Number of open fds, counted through /proc/self/fd. */
 int count_fds(void);
+/* The pid the pidfd FD names, from its fdinfo (pidfs or anon_inode:[pidfd]); -1 if none. */
+int pidfd_pid(int fd);
 
 /*
  * timens_clone3() with CLONE_NEWTIME | FLAGS and OFF; the child fills a
