@@ -7,6 +7,8 @@
 #ifndef TIMENS_ASM_H
 #define TIMENS_ASM_H
 
+#include "plan.h"
+
 #define SYS_close		57
 #define SYS_exit		93
 #define SYS_rt_sigprocmask	135
@@ -46,6 +48,18 @@
 #define RA_STATE_TOGGLE
 #define FEATURE_PAC	0
 #endif
+
+/*
+ * The call (struct clone_call, stubs.h) at [\base, #\off] into the
+ * registers the kernel reads it from: the number in x8, the arguments in
+ * x0-x4.  \base may be x0 (loaded last), not another of them.
+ */
+.macro LOAD_CALL base, off
+	ldr	x8, [\base, #\off + CALL_NR]
+	ldp	x2, x3, [\base, #\off + CALL_ARG2]
+	ldr	x4, [\base, #\off + CALL_ARG4]
+	ldp	x0, x1, [\base, #\off + CALL_ARG0]
+.endm
 
 /*
  * The GNU property note the compiler writes into C objects built with

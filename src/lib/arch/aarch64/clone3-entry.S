@@ -79,9 +79,7 @@
 	ldr	x11, [x14, #PLAN_OLDMASK]
 	ldr	x12, [x14, #PLAN_CHILD_CLOSE_FD]
 	ldr	x13, [x14, #PLAN_CHILD_SHARE]
-	ldp	x0, x1, [x14, #PLAN_CALL + CALL_ARG0]
-	ldp	x2, x3, [x14, #PLAN_CALL + CALL_ARG2]
-	ldr	x4, [x14, #PLAN_CALL + CALL_ARG4]
+	LOAD_CALL x14, PLAN_CALL
 .if \cfi
 	.cfi_remember_state
 	CFI_PLAN 14
@@ -99,7 +97,6 @@
 	ldp	d10, d11, [x14, #PLAN_D10]
 	ldp	d12, d13, [x14, #PLAN_D12]
 	ldp	d14, d15, [x14, #PLAN_D14]
-	ldr	x8, [x14, #PLAN_CALL + CALL_NR]
 .endm
 
 	.text
@@ -131,10 +128,7 @@ timens_clone3:
 	 * keeps it for the child too), checked already: a child with a stack
 	 * of its own could not check it.
 	 */
-	ldr	x8, [sp, #16 + CALL_NR]
-	ldp	x0, x1, [sp, #16 + CALL_ARG0]
-	ldp	x2, x3, [sp, #16 + CALL_ARG2]
-	ldr	x4, [sp, #16 + CALL_ARG4]
+	LOAD_CALL sp, 16
 	ldp	x29, x30, [sp], #(16 + CALL_SIZE)
 	.cfi_def_cfa_offset 0
 	.cfi_restore x29
@@ -227,10 +221,7 @@ timens_clone3:
 	 * timens__clone_setup put the stack in its call (PLAN_HCALL).  The
 	 * helper starts with our registers, x19 the plan.
 	 */
-	ldr	x8, [x19, #PLAN_HCALL + CALL_NR]
-	ldp	x0, x1, [x19, #PLAN_HCALL + CALL_ARG0]
-	ldp	x2, x3, [x19, #PLAN_HCALL + CALL_ARG2]
-	ldr	x4, [x19, #PLAN_HCALL + CALL_ARG4]
+	LOAD_CALL x19, PLAN_HCALL
 	svc	#0
 	cbnz	x0, .Lparent
 	/* The helper; timens__helper_main never returns. */

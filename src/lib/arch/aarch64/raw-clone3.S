@@ -42,10 +42,7 @@ timens__clone_run:
 	BTI_C
 	mov	x9, x1
 	mov	x10, x2
-	ldr	x8, [x0, #CALL_NR]
-	ldp	x2, x3, [x0, #CALL_ARG2]
-	ldr	x4, [x0, #CALL_ARG4]
-	ldp	x0, x1, [x0, #CALL_ARG0]
+	LOAD_CALL x0, 0
 	svc	#0
 	cbz	x0, 1f
 	ret

@@ -6,11 +6,28 @@
 #ifndef TIMENS_ASM_H
 #define TIMENS_ASM_H
 
+#include "plan.h"
+
 #define SYS_close		3
 #define SYS_rt_sigprocmask	14
 #define SYS_exit		60
 #define SYS_clone3		435
 #define SIG_SETMASK		2
+
+/*
+ * The call (struct clone_call, stubs.h) at \off(\base) into the
+ * registers the kernel reads it from: the number in rax, the arguments
+ * in rdi, rsi, rdx, r10, r8.  \base may be rdi (loaded last), not
+ * another of them.
+ */
+.macro LOAD_CALL off, base
+	movq	\off+CALL_ARG1(\base), %rsi
+	movq	\off+CALL_ARG2(\base), %rdx
+	movq	\off+CALL_ARG3(\base), %r10
+	movq	\off+CALL_ARG4(\base), %r8
+	movq	\off+CALL_NR(\base), %rax
+	movq	\off+CALL_ARG0(\base), %rdi
+.endm
 
 /*
  * The GNU property note the compiler writes into C objects built with

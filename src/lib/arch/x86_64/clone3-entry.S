@@ -57,11 +57,7 @@
 	movq	PLAN_OLDMASK(%r9), %xmm3
 	movq	PLAN_CHILD_CLOSE_FD(%r9), %xmm4
 	movq	PLAN_CHILD_SHARE(%r9), %xmm0
-	movq	PLAN_CALL+CALL_ARG0(%r9), %rdi
-	movq	PLAN_CALL+CALL_ARG1(%r9), %rsi
-	movq	PLAN_CALL+CALL_ARG2(%r9), %rdx
-	movq	PLAN_CALL+CALL_ARG3(%r9), %r10
-	movq	PLAN_CALL+CALL_ARG4(%r9), %r8
+	LOAD_CALL PLAN_CALL, %r9
 	movq	PLAN_RBX(%r9), %rbx
 .if \cfi
 	.cfi_same_value %rbx
@@ -71,7 +67,6 @@
 	movq	PLAN_R13(%r9), %r13
 	movq	PLAN_R14(%r9), %r14
 	movq	PLAN_R15(%r9), %r15
-	movq	PLAN_CALL+CALL_NR(%r9), %rax
 .endm
 
 /*
@@ -163,12 +158,7 @@ timens_clone3:
 	 * timens__clone_setup put the stack in its call (PLAN_HCALL); rbx
 	 * keeps the plan, in the helper too.
 	 */
-	movq	PLAN_HCALL+CALL_ARG0(%rbx), %rdi
-	movq	PLAN_HCALL+CALL_ARG1(%rbx), %rsi
-	movq	PLAN_HCALL+CALL_ARG2(%rbx), %rdx
-	movq	PLAN_HCALL+CALL_ARG3(%rbx), %r10
-	movq	PLAN_HCALL+CALL_ARG4(%rbx), %r8
-	movq	PLAN_HCALL+CALL_NR(%rbx), %rax
+	LOAD_CALL PLAN_HCALL, %rbx
 	syscall
 	testq	%rax, %rax
 	jnz	.Lparent
@@ -223,12 +213,7 @@ timens_clone3:
 	.cfi_def_cfa %rsp, 64
 	.cfi_offset %rip, -8
 	.cfi_same_value %rbx
-	movq	CALL_ARG0(%rsp), %rdi
-	movq	CALL_ARG1(%rsp), %rsi
-	movq	CALL_ARG2(%rsp), %rdx
-	movq	CALL_ARG3(%rsp), %r10
-	movq	CALL_ARG4(%rsp), %r8
-	movq	CALL_NR(%rsp), %rax
+	LOAD_CALL 0, %rsp
 	addq	$56, %rsp
 	.cfi_adjust_cfa_offset -56
 	popq	%r9

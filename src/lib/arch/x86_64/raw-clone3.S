@@ -39,12 +39,7 @@ timens__clone_run:
 	.cfi_offset %rbx, -16
 	movq	%rsi, %r9
 	movq	%rdx, %rbx
-	movq	CALL_ARG1(%rdi), %rsi
-	movq	CALL_ARG2(%rdi), %rdx
-	movq	CALL_ARG3(%rdi), %r10
-	movq	CALL_ARG4(%rdi), %r8
-	movq	CALL_NR(%rdi), %rax
-	movq	CALL_ARG0(%rdi), %rdi
+	LOAD_CALL 0, %rdi
 	syscall
 	testq	%rax, %rax
 	jz	1f
