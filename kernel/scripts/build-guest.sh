@@ -102,21 +102,19 @@ fi
 
 # libtimens's suite in every guest: the baseline 6.12 too, where the
 # library takes its emulated paths (check.sh judges it strictly there).
-if [ -n "$libtests" ]; then
-	[ -f "$libtests/LIST" ] ||
-		say "WARNING: $libtests/LIST missing, no libtimens tests in this guest"
-	env=TIMENS_TEST_STRICT=1
-	[ "$kind" = patched ] && env=$env,TIMENS_EXPECT_PATH=native
-	while read -r t; do
-		[ -n "$t" ] || continue
-		cp "$libtests/$t" "$work/libtimens/$t"
-		plan "libtimens/$t" strict "$env" "/libtimens/$t"
-	done < <(awk '!seen[$0]++' "$libtests/LIST" 2>/dev/null)
-	if [ "$kind" = patched ] && [ -f "$libtests/BENCH" ] &&
-	   grep -qx bench-clone3 "$libtests/BENCH"; then
-		cp "$libtests/bench-clone3" "$work/libtimens/bench-clone3"
-		plan bench-clone3 - - /libtimens/bench-clone3 --quick
-	fi
+[ -f "$libtests/LIST" ] ||
+	say "WARNING: $libtests/LIST missing, no libtimens tests in this guest"
+env=TIMENS_TEST_STRICT=1
+[ "$kind" = patched ] && env=$env,TIMENS_EXPECT_PATH=native
+while read -r t; do
+	[ -n "$t" ] || continue
+	cp "$libtests/$t" "$work/libtimens/$t"
+	plan "libtimens/$t" strict "$env" "/libtimens/$t"
+done < <(awk '!seen[$0]++' "$libtests/LIST" 2>/dev/null)
+if [ "$kind" = patched ] && [ -f "$libtests/BENCH" ] &&
+   grep -qx bench-clone3 "$libtests/BENCH"; then
+	cp "$libtests/bench-clone3" "$work/libtimens/bench-clone3"
+	plan bench-clone3 - - /libtimens/bench-clone3 --quick
 fi
 
 # The Go and Python bindings' suites: the x86-64 patched and 6.1 guests
