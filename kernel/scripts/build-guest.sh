@@ -23,7 +23,9 @@ if [ "$ARCH" = arm64 ]; then
 else
 	libtests=${TIMENS_TEST_STATIC:-$TOPDIR/build/test-static}
 fi
-work=$CACHE/guest/$TPFX$kind
+# The guest's files are built beside OUT (this checkout's, not the shared
+# cache): two checkouts running the harness at once do not clobber them.
+work=$(dirname "$out")/guest/$TPFX$kind
 rm -rf "$work"
 mkdir -p "$work/bin" "$work/clone3" "$work/timens" "$work/libtimens"
 cc_static() { "$TCC" -static -O2 -g -isystem "$tree/usr/include" "$@"; }
