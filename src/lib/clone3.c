@@ -397,6 +397,13 @@ static int child_path_begin(struct clone_plan *p)
 	s->enter = !(k->flags & CLONE_VM);
 	s->thread = !!(k->flags & CLONE_THREAD);
 	s->waiting = 0;
+	/*
+	 * A child that signals its exit, has its own copy of the page (one
+	 * sharing our memory could see it unmapped) and does not hold us in
+	 * a vfork waits for our ack (child_await_ack).
+	 */
+	s->seq++;
+	s->await_ack = s->enter && k->exit_signal && !(k->flags & CLONE_VFORK);
 	__atomic_store_n(&s->state, CHILD_PENDING, __ATOMIC_RELEASE);
 	/* STATE is its clear_child_tid until it reports: its death says so. */
 	k->flags = (k->flags & ~tid_flags) | CLONE_CHILD_CLEARTID;
@@ -509,9 +516,17 @@ static long child_path_finish(struct clone_plan *p, long ret)
 	if (ret <= 0)
 		return ret;
 	st = child_wait(s, (pid_t)ret, flags);
-	/* Ready, or killed before it could say (the caller will see that). */
-	if ((st & 0xff) != CHILD_FAILED)
+	/*
+	 * Ready, or killed before it could say (the caller will see that).
+	 * The entry stores the ack once our mask is back.
+	 */
+	if ((st & 0xff) != CHILD_FAILED) {
+		if (s->await_ack) {
+			p->ack = (uint64_t)(uintptr_t)&s->ack;
+			p->ack_seq = s->seq;
+		}
 		return ret;
+	}
 	/* It exits: reap it, as if it had never been. */
 	if (!(flags & CLONE_THREAD)) {
 		while (waitid(P_PID, (id_t)ret, &si, WEXITED | __WALL) < 0 && errno == EINTR)
@@ -521,6 +536,53 @@ static long child_path_finish(struct clone_plan *p, long ret)
 	if (flags & CLONE_PIDFD)
 		close(*(int *)(uintptr_t)p->kargs.pidfd);
 	return -(long)(st >> 8);
+}
+
+/*
+ * A child-path child whose exit signal would reach us while every
+ * signal is blocked here makes it pending for the process: the kernel
+ * then wakes another of our threads for it (or hands it to one in
+ * sigwaitinfo() or reading a signalfd), where the same exit after a
+ * plain clone3 meets the caller's own mask (and, with SIGCHLD left at
+ * its default, is dropped at once).  A child that returned at once and
+ * exited did that in about half of all calls with one other thread.
+ * So, once it has reported, it waits until the entry, its mask back,
+ * stores this call's number in ACK: it yields for a while (we are a few
+ * instructions from there), then naps, and gives up after 100 ms (a
+ * handler that runs as the mask comes back and never returns would
+ * otherwise hold it for good; a stopped caller holds it that long).  Numbers only grow (wrapping): a later
+ * call's ack answers an earlier child too.
+ */
+#define ACK_SPIN_NS (200 * 1000)
+#define ACK_NAP_NS (100 * 1000)
+#define ACK_LIMIT_NS (100 * 1000 * 1000)
+
+static bool acked(const struct child_share *s, uint32_t seq)
+{
+	return (int32_t)(__atomic_load_n(&s->ack, __ATOMIC_ACQUIRE) - seq) >= 0;
+}
+
+static void child_await_ack(const struct child_share *s, uint32_t seq)
+{
+	const struct timespec nap = { 0, ACK_NAP_NS };
+	struct timespec t0, t;
+	int64_t ns;
+
+	if (acked(s, seq) || raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t0))
+		return;
+	for (;;) {
+		if (raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t))
+			return;
+		ns = (t.tv_sec - t0.tv_sec) * NSEC_PER_SEC + (t.tv_nsec - t0.tv_nsec);
+		if (ns > ACK_LIMIT_NS)
+			return;
+		if (ns < ACK_SPIN_NS)
+			raw_syscall(SYS_sched_yield, 0);
+		else
+			raw_syscall(SYS_nanosleep, &nap, NULL);
+		if (acked(s, seq))
+			return;
+	}
 }
 
 /*
@@ -536,6 +598,8 @@ void timens__child_ns(struct child_share *s)
 {
 	int *user_tid = (int *)(uintptr_t)s->user_child_tid;
 	bool clear_tid = s->user_tid_flags & CLONE_CHILD_CLEARTID;
+	/* Read before the report: the page is ours to read until then. */
+	uint32_t seq = s->seq, await_ack = s->await_ack;
 	long r, fd;
 
 	if (s->user_tid_flags & CLONE_CHILD_SETTID)
@@ -557,9 +621,10 @@ void timens__child_ns(struct child_share *s)
 			raw_syscall(SYS_close, fd);
 	}
 	/*
-	 * The report is our last touch of the page: once we say, the caller
+	 * The report is our last write to the page: once we say, the caller
 	 * returns, and its next call (or its thread's exit) may reuse or
-	 * unmap the page while we still run.  So first the caller's
+	 * unmap the page while we still run (only a child with a copy of
+	 * the mapping reads on, for the ack).  So first the caller's
 	 * clear_child_tid back (or none, not to overwrite a failure report),
 	 * then the word, then a wake-up by address alone (on a page gone by
 	 * then it is EFAULT, harmless).
@@ -570,6 +635,9 @@ void timens__child_ns(struct child_share *s)
 	raw_syscall(SYS_futex, &s->state, FUTEX_WAKE, 1, NULL, NULL, 0);
 	if (r < 0)
 		raw_syscall(SYS_exit, 127);
+	/* Our own copy of the page (await_ack), mapped whatever the caller does. */
+	if (await_ack)
+		child_await_ack(s, seq);
 }
 
 static void plan_helper(struct clone_plan *p, bool userns)
@@ -856,6 +924,7 @@ long timens__clone_setup(struct clone_plan *p)
 	p->child_sp = p->kargs.stack ? 0 : p->saved[PLAN_SP / 8];
 
 	p->child_share = 0;
+	p->ack = 0;
 
 	/*
 	 * Inplace for a single-threaded caller allowed to setns() back;
