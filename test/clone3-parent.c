@@ -17,8 +17,10 @@
  *   - with SIGCHLD at its default, the exit of a child that returns and
  *     exits at once is dropped as the raw syscall's is (the calling
  *     thread does not block it): another thread waiting for SIGCHLD in
- *     sigtimedwait() never gets one (the kernel's behaviour checked
- *     first with the raw syscall).
+ *     sigtimedwait() never gets one; with a handler, the handler runs in
+ *     the calling thread, never in the other one, which leaves SIGCHLD
+ *     unblocked too (the kernel's behaviour checked first with the raw
+ *     syscall, in both).
  *
  * Each mode runs in a caller process of its own (threads, credentials),
  * which reports counts in shared memory.
@@ -307,13 +309,40 @@ static void *sigwaiter_main(void *arg)
 	return NULL;
 }
 
+static volatile pid_t calling_tid;
+static volatile int handled_elsewhere;
+
+static void on_sigchld_where(int sig)
+{
+	(void)sig;
+	if ((pid_t)syscall(SYS_gettid) != calling_tid)
+		handled_elsewhere++;
+}
+
+static void *unblocked_idle(void *arg)
+{
+	struct sigwaiter *w = arg;
+
+	w->ready = 1;
+	while (!w->stop)
+		pause();
+	return NULL;
+}
+
+static void wake_idle(int sig)
+{
+	(void)sig;
+}
+
 /*
- * In a process of its own: CALLS children that exit at once, made with
- * the raw syscall (RAW) or timens_clone3, from a thread that leaves
- * SIGCHLD unblocked at its default, while another waits for it.
- * Exits with how many SIGCHLDs that thread got (255: set-up failed).
+ * In a process of its own: CALLS * 4 children that exit at once, made
+ * with the raw syscall (RAW) or timens_clone3, from a thread that
+ * leaves SIGCHLD unblocked: at its default while another thread waits
+ * for it in sigtimedwait(), or (HANDLER) with a handler while another
+ * thread leaves it unblocked too.  Exits with how many SIGCHLDs the
+ * other thread got, or the handler ran in it (255: set-up failed).
  */
-static void dropped_sigchld(bool raw)
+static void dropped_sigchld(bool raw, bool handler)
 {
 	struct timens_clone_args a = {
 		.flags = raw ? 0 : CLONE_NEWTIME,
@@ -325,8 +354,10 @@ static void dropped_sigchld(bool raw)
 	int i;
 
 	sigemptyset(&set);
-	if (signal(SIGCHLD, SIG_DFL) == SIG_ERR || sigprocmask(SIG_SETMASK, &set, NULL) ||
-	    pthread_create(&w.t, NULL, sigwaiter_main, &w))
+	calling_tid = (pid_t)syscall(SYS_gettid);
+	if (signal(SIGCHLD, handler ? on_sigchld_where : SIG_DFL) == SIG_ERR ||
+	    signal(SIGUSR1, wake_idle) == SIG_ERR || sigprocmask(SIG_SETMASK, &set, NULL) ||
+	    pthread_create(&w.t, NULL, handler ? unblocked_idle : sigwaiter_main, &w))
 		_exit(255);
 	while (!w.ready)
 		sched_yield();
@@ -340,11 +371,17 @@ static void dropped_sigchld(bool raw)
 
 		if (pid == 0)
 			syscall(SYS_exit, 0);
-		if (pid < 0 || waitpid((pid_t)pid, NULL, 0) != pid)
+		while (pid > 0 && waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		if (pid < 0)
 			_exit(255);
 	}
 	w.stop = 1;
+	if (handler)
+		pthread_kill(w.t, SIGUSR1);
 	pthread_join(w.t, NULL);
+	if (handler)
+		w.got = handled_elsewhere;
 	_exit(w.got > 254 ? 254 : w.got);
 }
 
@@ -358,7 +395,7 @@ int main(int argc, char **argv)
 	require_unpriv_userns();
 	off.monotonic_offset_ns = fit_negative(CLOCK_MONOTONIC, off.monotonic_offset_ns);
 	rep = shared_alloc(sizeof(*rep));
-	tap_plan((int)(sizeof(modes) / sizeof(modes[0])) * 10 + 3);
+	tap_plan((int)(sizeof(modes) / sizeof(modes[0])) * 10 + 5);
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		const struct mode *m = &modes[i];
 		pid_t pid;
@@ -385,19 +422,21 @@ int main(int argc, char **argv)
 		       "%s: SIGCHLD only for our children (%d for %d children, %d foreign)",
 		       m->name, rep->sigchld_seen, rep->nkids, rep->sigchld_foreign);
 	}
-	for (i = 0; i < 2; i++) {
-		bool raw = i == 0;
+	for (i = 0; i < 4; i++) {
+		bool raw = !(i & 1), handler = i >= 2;
 		pid_t pid = fork();
 		int st;
 
 		if (pid == 0)
-			dropped_sigchld(raw);
+			dropped_sigchld(raw, handler);
 		st = wait_status(pid);
 		tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-		       "%s: %d children that exit at once, SIGCHLD at its default: another "
-		       "thread in sigtimedwait() gets none (got %d%s)",
-		       raw ? "raw clone3 (the kernel drops them)" : "timens_clone3, 2 threads",
-		       CALLS * 4, WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+		       "%s: %d children that exit at once, %s (%d%s)",
+		       raw ? "raw clone3 (the kernel's way)" : "timens_clone3, 2 threads",
+		       CALLS * 4,
+		       handler ? "a SIGCHLD handler: it runs in the calling thread, never the other"
+			       : "SIGCHLD at its default: another thread in sigtimedwait() gets none",
+		       WIFEXITED(st) ? WEXITSTATUS(st) : -1,
 		       WIFEXITED(st) && WEXITSTATUS(st) == 255 ? ": set-up failed" : "");
 	}
 	tap_ok(no_children(), "nothing left to reap");

@@ -378,11 +378,65 @@ static int child_path_check(const struct clone_plan *p, uint64_t flags)
 	return 0;
 }
 
+/*
+ * The child path keeps every signal blocked while its child works, so
+ * that no handler runs on the area's stack; the child's exit signal,
+ * should it exit before we are done, would then be made pending for the
+ * process, where the raw syscall's meets the calling thread's own mask:
+ * the kernel drops it at once for a thread that leaves it unblocked and
+ * ignored (SIGCHLD's default), or runs that thread's handler.  Pending,
+ * it is another thread's to wake up for (its epoll_wait() says EINTR),
+ * to find in sigwaitinfo() or a signalfd, or to run the handler in.  A
+ * child that exits at once (a failed exec, a `true`) did that in about
+ * half of all calls with one other thread.  So, where other threads are
+ * (alone, we drop an ignored signal as our mask comes back, before any
+ * code of the caller's can look) and the caller leaves the signal
+ * unblocked:
+ *
+ *   - ignored (SIG_IGN, or SIG_DFL of SIGCHLD, SIGURG, SIGWINCH): we
+ *     unblock it for the call (EARLY), as no handler can run for it;
+ *     should another thread install one meanwhile, it may run here, on
+ *     the area's stack, and a call it makes gets an area of its own
+ *     (area.c);
+ *   - else the child, once it has reported, waits until we have our
+ *     mask back (child_await_ack), which costs it our way from its
+ *     report to our last system call.
+ *
+ * A child sharing our memory could see the page unmapped as it waits,
+ * and one that holds us in a vfork would wait in vain: neither does.
+ */
+static void exit_signal_plan(struct clone_plan *p, struct child_share *s)
+{
+	struct clone_area *a = (struct clone_area *)p;
+	const struct timens_clone_args *k = &p->kargs;
+	int sig = (int)k->exit_signal;
+	uint64_t act[8] = { 0 }, bit;
+
+	if (!sig || (p->oldmask & (1ULL << (sig - 1))))
+		return;
+	/* unshare(CLONE_VM) fails, changing nothing, unless we are alone. */
+	if (!a->threads_seen && !unshare(CLONE_VM))
+		return;
+	/* The handler is the first word of struct sigaction on every architecture. */
+	if (raw_syscall(SYS_rt_sigaction, sig, NULL, act, 8) < 0)
+		return;
+	if (act[0] == (uint64_t)(uintptr_t)SIG_IGN ||
+	    (act[0] == (uint64_t)(uintptr_t)SIG_DFL &&
+	     (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH))) {
+		bit = 1ULL << (sig - 1);
+		if (raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &bit, NULL, 8) == 0)
+			p->early_signal = sig;
+		return;
+	}
+	s->await_ack = s->enter && !(k->flags & CLONE_VFORK) && !a->nested;
+}
+
 /* The child path, up to the clone: the share filled, the child's args. */
 static int child_path_begin(struct clone_plan *p)
 {
+	struct clone_area *a = (struct clone_area *)p;
 	struct timens_clone_args *k = &p->kargs;
-	struct child_share *s = timens__own_share();
+	struct child_share *s = timens__own_share(a);
 	const uint64_t tid_flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
 	sigset_t pending;
 
@@ -397,13 +451,10 @@ static int child_path_begin(struct clone_plan *p)
 	s->enter = !(k->flags & CLONE_VM);
 	s->thread = !!(k->flags & CLONE_THREAD);
 	s->waiting = 0;
-	/*
-	 * A child that signals its exit, has its own copy of the page (one
-	 * sharing our memory could see it unmapped) and does not hold us in
-	 * a vfork waits for our ack (child_await_ack).
-	 */
 	s->seq++;
-	s->await_ack = s->enter && k->exit_signal && !(k->flags & CLONE_VFORK);
+	s->await_ack = 0;
+	p->early_signal = 0;
+	exit_signal_plan(p, s);
 	__atomic_store_n(&s->state, CHILD_PENDING, __ATOMIC_RELEASE);
 	/* STATE is its clear_child_tid until it reports: its death says so. */
 	k->flags = (k->flags & ~tid_flags) | CLONE_CHILD_CLEARTID;
@@ -539,19 +590,11 @@ static long child_path_finish(struct clone_plan *p, long ret)
 }
 
 /*
- * A child-path child whose exit signal would reach us while every
- * signal is blocked here makes it pending for the process: the kernel
- * then wakes another of our threads for it (or hands it to one in
- * sigwaitinfo() or reading a signalfd), where the same exit after a
- * plain clone3 meets the caller's own mask (and, with SIGCHLD left at
- * its default, is dropped at once).  A child that returned at once and
- * exited did that in about half of all calls with one other thread.
- * So, once it has reported, it waits until the entry, its mask back,
- * stores this call's number in ACK: it yields for a while (we are a few
- * instructions from there), then naps, and gives up after 100 ms (a
- * handler that runs as the mask comes back and never returns would
- * otherwise hold it for good; a stopped caller holds it that long).  Numbers only grow (wrapping): a later
- * call's ack answers an earlier child too.
+ * A waiting child (exit_signal_plan) yields for a while (we are a few
+ * instructions from its ack), then naps, and gives up after 100 ms: a
+ * handler that runs as our mask comes back and never returns would hold
+ * it for good, a stopped caller that long.  Numbers only grow (wrapping):
+ * a later call's ack answers an earlier child too.
  */
 #define ACK_SPIN_NS (200 * 1000)
 #define ACK_NAP_NS (100 * 1000)
@@ -887,6 +930,7 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 		return fail(r);
 	}
+	a->in_call = true;
 	p = &a->plan;
 	p->caller_errno = errno;
 	p->oldmask = old;
@@ -925,6 +969,7 @@ long timens__clone_setup(struct clone_plan *p)
 
 	p->child_share = 0;
 	p->ack = 0;
+	p->early_signal = 0;
 
 	/*
 	 * Inplace for a single-threaded caller allowed to setns() back;
@@ -971,6 +1016,24 @@ long timens__clone_setup(struct clone_plan *p)
 	return 0;
 }
 
+/*
+ * The end of a call: its early signal blocked again and its area free
+ * (no handler can run from here to the entry's last system call, which
+ * reads nothing of the plan after).
+ */
+static void call_done(struct clone_plan *p)
+{
+	uint64_t bit;
+
+	if (p->early_signal) {
+		bit = 1ULL << (p->early_signal - 1);
+		raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, &bit, NULL, 8);
+		p->early_signal = 0;
+	}
+	atomic_signal_fence(memory_order_seq_cst);
+	((struct clone_area *)p)->in_call = false;
+}
+
 long timens__clone_finish(struct clone_plan *p, long ret)
 {
 	if (p->child_share)
@@ -989,6 +1052,7 @@ long timens__clone_finish(struct clone_plan *p, long ret)
 		timens__setns_back(p->own_ns_fd);
 		close(p->own_ns_fd);
 	}
+	call_done(p);
 	if (ret < 0) {
 		timens__set_last_path(TIMENS_PATH_NONE);
 		errno = (int)-ret;
