@@ -36,35 +36,22 @@ static size_t area_size(size_t page)
 
 static __thread struct clone_area *tls_area;
 static __thread struct child_share *tls_share;
-/*
- * Areas for calls made while the thread's own is in use, newest first.
- * That takes a signal handler run inside a call, which only a call that
- * unblocked its child's exit signal allows (clone3.c, "early"), and then
- * only a handler another thread installed meanwhile; or a handler that
- * left a call by longjmp, whose area stays in use for good.  Each has
- * its own child-path page; the next call of the thread unmaps those no
- * call uses any more.
- */
-static __thread struct clone_area *tls_nested;
 static pthread_key_t area_key;
 static pthread_once_t area_key_once = PTHREAD_ONCE_INIT;
 static int area_key_err;
 
-static struct child_share *share_map(void)
+/* The calling thread's child_share, made at its first child-path call. */
+struct child_share *timens__own_share(void)
 {
-	void *m = mmap(NULL, sizeof(struct child_share), PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	void *m;
 
-	return m == MAP_FAILED ? NULL : m;
-}
-
-/* A's child_share: the thread's, made at its first child-path call, or a nested area's own. */
-struct child_share *timens__own_share(struct clone_area *a)
-{
-	if (a->nested)
-		return a->share;
-	if (!tls_share)
-		tls_share = share_map();
+	if (tls_share)
+		return tls_share;
+	m = mmap(NULL, sizeof(struct child_share), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	tls_share = m;
 	return tls_share;
 }
 
@@ -74,28 +61,6 @@ static char *area_base(struct clone_area *a)
 	size_t page = page_size();
 
 	return (char *)a + page - area_size(page);
-}
-
-static void area_unmap(struct clone_area *a)
-{
-	if (a->nested && a->share)
-		munmap(a->share, sizeof(*a->share));
-	munmap(area_base(a), area_size(page_size()));
-}
-
-/* Unmaps the nested areas no call uses (ALL: every one, the thread exits). */
-static void nested_reap(bool all)
-{
-	struct clone_area **pp = &tls_nested, *a;
-
-	while ((a = *pp)) {
-		if (all || !a->in_call) {
-			*pp = a->next;
-			area_unmap(a);
-		} else {
-			pp = &a->next;
-		}
-	}
 }
 
 static void area_free(void *area)
@@ -117,7 +82,6 @@ static void area_free(void *area)
 	if (share)
 		munmap(share, sizeof(*share));
 	munmap(base, area_size(page_size()));
-	nested_reap(true);
 }
 
 static void make_area_key(void)
@@ -129,66 +93,10 @@ static void make_area_key(void)
 static void area_init(struct clone_area *a, pid_t tid)
 {
 	a->threads_seen = false;
-	a->in_call = false;
-	a->nested = false;
-	a->next = NULL;
-	a->share = NULL;
 	a->offsets_path[0] = '\0';
 	a->plan.stack_base = (uint64_t)(uintptr_t)area_base(a) + (uint64_t)page_size();
 	a->plan.stack_top = (uint64_t)(uintptr_t)a & ~(uint64_t)15;
 	a->tid = tid;
-}
-
-/* A new area, initialised for TID: NULL with errno set if it cannot be made. */
-static struct clone_area *area_map(pid_t tid)
-{
-	size_t page = page_size(), size = area_size(page);
-	struct clone_area *a;
-	char *base;
-	int err;
-
-	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	a = (struct clone_area *)(base + size - page);
-	if (mprotect(base, page, PROT_NONE)) {
-		err = errno;
-		munmap(base, size);
-		errno = err;
-		return NULL;
-	}
-	/*
-	 * Only an optimisation: without it (a kernel built without
-	 * madvise(), for one) fork() write-protects the area like the rest,
-	 * and a forked child finds a copy with its parent's tid in it and
-	 * makes an area of its own.
-	 */
-	(void)madvise(base, size, MADV_WIPEONFORK);
-	area_init(a, tid);
-	return a;
-}
-
-/*
- * An area for a call made while the thread's is in use (see
- * tls_nested), with a child-path page of its own: NULL, errno set, if
- * it cannot be made.
- */
-static struct clone_area *nested_area(pid_t tid)
-{
-	struct clone_area *a = area_map(tid);
-
-	if (!a)
-		return NULL;
-	a->nested = true;
-	a->share = share_map();
-	if (!a->share) {
-		area_unmap(a);
-		return NULL;
-	}
-	a->next = tls_nested;
-	tls_nested = a;
-	return a;
 }
 
 /*
@@ -204,23 +112,20 @@ static struct clone_area *nested_area(pid_t tid)
 struct clone_area *timens__own_area(pid_t tid)
 {
 	struct clone_area *a = tls_area;
+	size_t page, size;
+	char *base;
 	int err;
 
-	if (a && a->tid == tid) {
-		if (tls_nested)
-			nested_reap(false);
-		return a->in_call ? nested_area(tid) : a;
-	}
+	if (a && a->tid == tid)
+		return a;
 	if (a && a->tid == 0) {
 		/*
 		 * A forked copy of us: the child-path page is still shared
-		 * with the thread we are a copy of, so it is not ours; nested
-		 * areas read as zeroes (no call in them, no next).
+		 * with the thread we are a copy of, so it is not ours.
 		 */
 		if (tls_share)
 			munmap(tls_share, sizeof(*tls_share));
 		tls_share = NULL;
-		nested_reap(true);
 		area_init(a, tid);
 		return a;
 	}
@@ -231,16 +136,33 @@ struct clone_area *timens__own_area(pid_t tid)
 		errno = err;
 		return NULL;
 	}
-	a = area_map(tid);
-	if (!a)
+	page = page_size();
+	size = area_size(page);
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (base == MAP_FAILED)
 		return NULL;
+	a = (struct clone_area *)(base + size - page);
+	if (mprotect(base, page, PROT_NONE))
+		goto undo;
+	/*
+	 * Only an optimisation: without it (a kernel built without
+	 * madvise(), for one) fork() write-protects the area like the rest,
+	 * and a forked child finds a copy with its parent's tid in it and
+	 * makes an area of its own.
+	 */
+	(void)madvise(base, size, MADV_WIPEONFORK);
 	err = pthread_setspecific(area_key, a);
 	if (err) {
-		area_unmap(a);
 		errno = err;
-		return NULL;
+		goto undo;
 	}
+	area_init(a, tid);
 	tls_area = a;
 	return a;
+undo:
+	err = errno;
+	munmap(base, size);
+	errno = err;
+	return NULL;
 }
-

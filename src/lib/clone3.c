@@ -380,63 +380,49 @@ static int child_path_check(const struct clone_plan *p, uint64_t flags)
 
 /*
  * The child path keeps every signal blocked while its child works, so
- * that no handler runs on the area's stack; the child's exit signal,
- * should it exit before we are done, would then be made pending for the
+ * that no handler runs on the area's stack.  The child's exit signal,
+ * should it exit before we are done, is then made pending for the
  * process, where the raw syscall's meets the calling thread's own mask:
  * the kernel drops it at once for a thread that leaves it unblocked and
  * ignored (SIGCHLD's default), or runs that thread's handler.  Pending,
  * it is another thread's to wake up for (its epoll_wait() says EINTR),
  * to find in sigwaitinfo() or a signalfd, or to run the handler in.  A
  * child that exits at once (a failed exec, a `true`) did that in about
- * half of all calls with one other thread.  So, where other threads are
- * (alone, we drop an ignored signal as our mask comes back, before any
- * code of the caller's can look) and the caller leaves the signal
- * unblocked:
- *
- *   - ignored (SIG_IGN, or SIG_DFL of SIGCHLD, SIGURG, SIGWINCH): we
- *     unblock it for the call (EARLY), as no handler can run for it;
- *     should another thread install one meanwhile, it may run here, on
- *     the area's stack, and a call it makes gets an area of its own
- *     (area.c);
- *   - else the child, once it has reported, waits until we have our
- *     mask back (child_await_ack), which costs it our way from its
- *     report to our last system call.
- *
- * A child sharing our memory could see the page unmapped as it waits,
- * and one that holds us in a vfork would wait in vain: neither does.
+ * half of all calls with one other thread.  So the child, once it has
+ * reported, waits until we have our mask back: the entry stores this
+ * call's number in ACK after its last system call.  Only where it
+ * matters: the caller leaves the signal unblocked (blocked, the raw
+ * syscall's is pending too) and has other threads (alone, we drop an
+ * ignored signal as our mask comes back, before any code of the
+ * caller's can look), and SIGCHLD is not SIG_IGN (the kernel then sends
+ * none).  Not a child sharing our memory (it could see the page
+ * unmapped as it waits) nor one that holds us in a vfork (it would wait
+ * in vain).  Unblocking an ignored exit signal for the call instead
+ * would let a handler another thread installs meanwhile run on the
+ * area's stack, which a fork from it (a forked child sees the area's
+ * pages as zeroes) cannot survive.
  */
-static void exit_signal_plan(struct clone_plan *p, struct child_share *s)
+static bool child_awaits_ack(const struct clone_plan *p)
 {
-	struct clone_area *a = (struct clone_area *)p;
 	const struct timens_clone_args *k = &p->kargs;
 	int sig = (int)k->exit_signal;
-	uint64_t act[8] = { 0 }, bit;
+	uint64_t act[8] = { 0 };
 
-	if (!sig || (p->oldmask & (1ULL << (sig - 1))))
-		return;
+	if (!sig || (k->flags & (CLONE_VM | CLONE_VFORK)) || (p->oldmask & (1ULL << (sig - 1))))
+		return false;
 	/* unshare(CLONE_VM) fails, changing nothing, unless we are alone. */
-	if (!a->threads_seen && !unshare(CLONE_VM))
-		return;
+	if (!((const struct clone_area *)p)->threads_seen && !unshare(CLONE_VM))
+		return false;
 	/* The handler is the first word of struct sigaction on every architecture. */
-	if (raw_syscall(SYS_rt_sigaction, sig, NULL, act, 8) < 0)
-		return;
-	if (act[0] == (uint64_t)(uintptr_t)SIG_IGN ||
-	    (act[0] == (uint64_t)(uintptr_t)SIG_DFL &&
-	     (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH))) {
-		bit = 1ULL << (sig - 1);
-		if (raw_syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &bit, NULL, 8) == 0)
-			p->early_signal = sig;
-		return;
-	}
-	s->await_ack = s->enter && !(k->flags & CLONE_VFORK) && !a->nested;
+	return sig != SIGCHLD || raw_syscall(SYS_rt_sigaction, sig, NULL, act, 8) < 0 ||
+	       act[0] != (uint64_t)(uintptr_t)SIG_IGN;
 }
 
 /* The child path, up to the clone: the share filled, the child's args. */
 static int child_path_begin(struct clone_plan *p)
 {
-	struct clone_area *a = (struct clone_area *)p;
 	struct timens_clone_args *k = &p->kargs;
-	struct child_share *s = timens__own_share(a);
+	struct child_share *s = timens__own_share();
 	const uint64_t tid_flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
 	sigset_t pending;
 
@@ -452,9 +438,7 @@ static int child_path_begin(struct clone_plan *p)
 	s->thread = !!(k->flags & CLONE_THREAD);
 	s->waiting = 0;
 	s->seq++;
-	s->await_ack = 0;
-	p->early_signal = 0;
-	exit_signal_plan(p, s);
+	s->await_ack = child_awaits_ack(p);
 	__atomic_store_n(&s->state, CHILD_PENDING, __ATOMIC_RELEASE);
 	/* STATE is its clear_child_tid until it reports: its death says so. */
 	k->flags = (k->flags & ~tid_flags) | CLONE_CHILD_CLEARTID;
@@ -590,7 +574,7 @@ static long child_path_finish(struct clone_plan *p, long ret)
 }
 
 /*
- * A waiting child (exit_signal_plan) yields for a while (we are a few
+ * A waiting child (child_awaits_ack) yields for a while (we are a few
  * instructions from its ack), then naps, and gives up after 100 ms: a
  * handler that runs as our mask comes back and never returns would hold
  * it for good, a stopped caller that long.  Numbers only grow (wrapping):
@@ -930,7 +914,6 @@ uintptr_t timens__clone_prepare(const struct timens_clone_args *uargs, size_t si
 		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 		return fail(r);
 	}
-	a->in_call = true;
 	p = &a->plan;
 	p->caller_errno = errno;
 	p->oldmask = old;
@@ -969,7 +952,6 @@ long timens__clone_setup(struct clone_plan *p)
 
 	p->child_share = 0;
 	p->ack = 0;
-	p->early_signal = 0;
 
 	/*
 	 * Inplace for a single-threaded caller allowed to setns() back;
@@ -1016,24 +998,6 @@ long timens__clone_setup(struct clone_plan *p)
 	return 0;
 }
 
-/*
- * The end of a call: its early signal blocked again and its area free
- * (no handler can run from here to the entry's last system call, which
- * reads nothing of the plan after).
- */
-static void call_done(struct clone_plan *p)
-{
-	uint64_t bit;
-
-	if (p->early_signal) {
-		bit = 1ULL << (p->early_signal - 1);
-		raw_syscall(SYS_rt_sigprocmask, SIG_BLOCK, &bit, NULL, 8);
-		p->early_signal = 0;
-	}
-	atomic_signal_fence(memory_order_seq_cst);
-	((struct clone_area *)p)->in_call = false;
-}
-
 long timens__clone_finish(struct clone_plan *p, long ret)
 {
 	if (p->child_share)
@@ -1052,7 +1016,6 @@ long timens__clone_finish(struct clone_plan *p, long ret)
 		timens__setns_back(p->own_ns_fd);
 		close(p->own_ns_fd);
 	}
-	call_done(p);
 	if (ret < 0) {
 		timens__set_last_path(TIMENS_PATH_NONE);
 		errno = (int)-ret;

@@ -78,7 +78,6 @@ struct clone_plan {
 	uint64_t unshare_flags;		/* what the helper unshares */
 	int own_ns_fd;			/* inplace: to setns back */
 	bool exit_signal_pending;	/* child path: before the clone */
-	int early_signal;		/* child path: the exit signal we unblocked, or 0 */
 	int caller_errno;		/* as the caller had it, for a success */
 	enum timens_path path;
 };
@@ -124,10 +123,6 @@ struct clone_area {
 	struct clone_plan plan;		/* first: a plan is its area */
 	pid_t tid;			/* the owner; 0 in a forked child */
 	bool threads_seen;		/* inplace refused: not the only thread */
-	bool in_call;			/* from prepare to the end of finish */
-	bool nested;			/* made for a call while the thread's was in use */
-	struct clone_area *next;	/* the thread's nested areas (area.c) */
-	struct child_share *share;	/* a nested area's child-path page */
 	/* Our timens_offsets file, named as /proc numbers us (made once). */
 	char offsets_path[TIMENS_PROC_DIR_MAX + 16];
 };
@@ -155,7 +150,7 @@ struct child_share {
 	uint64_t user_tid_flags;	/* ... for its CLONE_CHILD_SETTID/CLEARTID */
 	uint32_t enter;			/* setns() into it (a child with its own memory) */
 	uint32_t thread;		/* CLONE_THREAD: /proc/self is not the child */
-	uint32_t seq;			/* this call's number (counted per page) */
+	uint32_t seq;			/* this call's number (ours, counted per thread) */
 	uint32_t await_ack;		/* the child waits for ACK to reach SEQ ... */
 	uint32_t ack;			/* ... which we store once our mask is back */
 };
@@ -163,7 +158,7 @@ struct child_share {
 
 /* area.c: the calling thread's clone area and child-path page. */
 struct clone_area *timens__own_area(pid_t tid);
-struct child_share *timens__own_share(struct clone_area *a);
+struct child_share *timens__own_share(void);
 
 #endif /* __ASSEMBLER__ */
 #endif
