@@ -6,16 +6,16 @@
 # nothing.
 . "$(dirname "$0")/cli/tap.sh"
 require_binary
+require_helper
 require_root
 require_time_ns
 
 plan 18
 f=$scratch/clocks
-# A clock reading inside, in ns, through the vDSO.
-reader="$PY -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC), time.clock_gettime_ns(time.CLOCK_BOOTTIME))'"
 field() { sed -n "s/^$1 \([0-9]*\)\.\([0-9]*\)$/\1\2/p" "$f" | sed 's/^0*//'; }
 
-out=$("$T" run --save "$f" -b 100d -- sh -c "$reader")
+# The clocks inside, in ns, through the vDSO: the first two fields.
+out=$("$T" run --save "$f" -b 100d -- "$HELPER" clocks)
 ok $? "run --save: the command runs"
 head -1 "$f" | grep -qx 'timens-clocks 1'
 ok $? "the file is written, with its format line"
@@ -31,7 +31,7 @@ i=0
 while [ $i -lt $cycles ]; do
 	s_mono=$(field monotonic) s_boot=$(field boottime)
 	sleep 0.02
-	out=$("$T" run --continue "$f" --save "$f" -- sh -c "$reader") || back=$((back + 1000))
+	out=$("$T" run --continue "$f" --save "$f" -- "$HELPER" clocks) || back=$((back + 1000))
 	set -- $out
 	if [ "$1" -lt "$s_mono" ] || [ "$2" -lt "$s_boot" ]; then back=$((back + 1)); fi
 	gaps="$gaps $(( ($1 - s_mono) / 1000 ))"

@@ -4,23 +4,28 @@
 # unshare), and every --json output through a real JSON parser.
 . "$(dirname "$0")/cli/tap.sh"
 require_binary
+require_helper
 require_root
 require_time_ns
 unshare --help 2>/dev/null | grep -q -- --boottime ||
 	skip_all "util-linux unshare without --monotonic/--boottime"
 
-# A process in a namespace with monotonic +1234 s and boottime +5678 s.
-unshare --fork --time --monotonic 1234 --boottime 5678 sleep 60 &
+# A process in a namespace with monotonic +1234 s and boottime +5678 s:
+# unshare's child, which writes its pid and becomes sleep.
+unshare --fork --time --monotonic 1234 --boottime 5678 \
+	sh -c 'echo $$ >"$1"; exec sleep 60' sh "$scratch/pid" &
 holder=$!
 cleanup_pids="$holder"
-pid=
 i=0
-while [ -z "$pid" ] && [ $i -lt 100 ]; do
-	pid=$(pgrep -P "$holder" sleep)
-	[ -n "$pid" ] || sleep 0.05
+while [ ! -s "$scratch/pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+pid=$(cat "$scratch/pid" 2>/dev/null)
+[ -n "$pid" ] || { echo "Bail out! unshare did not start sleep"; exit 1; }
+# The exec may not have happened yet: wait until the child is sleep.
+i=0
+while [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != sleep ] && [ $i -lt 100 ]; do
+	sleep 0.05
 	i=$((i + 1))
 done
-[ -n "$pid" ] || { echo "Bail out! unshare did not start sleep"; exit 1; }
 cleanup_pids="$pid $holder"
 ino=$(stat -L -c %i "/proc/$pid/ns/time")
 diag "sleep is $pid in time namespace $ino; unshare is $holder"
@@ -98,16 +103,7 @@ is "$(cat "$scratch/out")" "[4242000000000]" "list: the namespace of unshare --t
 # A namespace nobody has entered yet: a process that unshared and set the
 # offsets but has neither forked nor exec'd holds it as time_for_children.
 rm -f "$scratch/ready"
-"$PY" -c '
-import ctypes, os, sys, time
-libc = ctypes.CDLL(None, use_errno=True)
-if libc.unshare(0x80) != 0:
-    sys.exit(1)
-with open("/proc/self/timens_offsets", "w") as f:
-    f.write("boottime 4343 0\n")
-open(sys.argv[1], "w").close()
-time.sleep(60)
-' "$scratch/ready" &
+"$HELPER" pending "$scratch/ready" 4343 &
 pending=$!
 cleanup_pids="$cleanup_pids $pending"
 i=0
@@ -138,8 +134,8 @@ up1=$(cut -d' ' -f1 /proc/uptime)
 echo "$got $up0 $up1 $own_boot" | awk '{ b = $1 + $4 / 1e9 - 5678;
 	exit !(b >= $2 - 0.02 && b <= $3 + 0.02) }'
 ok $? "enter PID: /proc/uptime inside reads 5678 s more ($got, ours $up0..$up1)"
-got=$("$T" enter "$pid" -- "$PY" -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
-mono=$("$PY" -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
+got=$("$T" enter "$pid" -- "$HELPER" clocks | cut -d' ' -f1)
+mono=$("$HELPER" clocks | cut -d' ' -f1)
 own_mono=$("$T" show --json | json_get "d['offsets']['monotonic_ns']")
 d=$(echo "$got $mono $own_mono" | awk '{ printf "%d", ($1 - $2 + $3) / 1e9 }')
 [ "$d" -ge 1232 ] && [ "$d" -le 1234 ]

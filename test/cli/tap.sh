@@ -6,6 +6,8 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${TIMENS_BUILD:-$top/build}
 T=$build/timens
+# Clock readings and a pending namespace (test/cli/helper.c).
+HELPER=$build/test/cli/helper
 # Debian's python3 first: a per-user install (pyenv) may be out of reach
 # of the unprivileged user some tests switch to.
 PY=/usr/bin/python3
@@ -70,6 +72,7 @@ require_binary() {
 	[ -x "$T" ] || { echo "Bail out! $T not built (make cli)"; exit 1; }
 	[ -n "$PY" ] || skip_all "python3 is needed to parse JSON"
 }
+require_helper() { [ -x "$HELPER" ] || { echo "Bail out! $HELPER not built (make tests)"; exit 1; }; }
 require_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
 require_time_ns() { [ -e /proc/self/ns/time ] || skip_all "kernel without time namespaces"; }
 # A copy of the binary that the unprivileged user can reach, wherever the
