@@ -116,7 +116,9 @@ is "$(cat "$scratch/out")" "[(0, $pending, 4343000000000)]" \
 # Command lines are bytes: quotes, backslashes, tabs and invalid UTF-8
 # must still give valid JSON.
 arg=$(printf 'q"b\\c\tx\377')
-"$T" run -b 3s -- sh -c 'sleep 60; :' "$arg" &
+# (sleep 1 in a loop: the shell forks it, and killing the shell at the
+# end leaves the sleep behind, with our stdout, for a second at most)
+"$T" run -b 3s -- sh -c 'while sleep 1; do :; done' "$arg" &
 weird=$!
 cleanup_pids="$cleanup_pids $weird"
 sleep 0.3

@@ -173,17 +173,17 @@ judge612() { # PREFIX RC_PATCHED RC_BASELINE: the 6.12 pair of one architecture
 	if [ "$BASELINE" = 1 ]; then
 		finished "${1}6.12-baseline" "$3"
 		[ "$3" = 2 ] || { pass=$((pass + 1)); echo "ok      ${1}6.12-baseline booted and finished" >> "$summary"; }
-		# libtimens must pass on the baseline as anywhere (its emulated
-		# paths); the kernel's own selftests there are for comparison.
+		# libtimens and the CLI must pass on the baseline as anywhere (the
+		# emulated paths); the kernel's own selftests there are for comparison.
 		judge_lib "${1}6.12-baseline" "$base"
 	fi
 }
-judge_lib() { # GUEST LOG: libtimens/* strictly, the rest as information
+judge_lib() { # GUEST LOG: libtimens/* and cli/* strictly, the rest as information
 	local st name
 	while read -r st name; do
 		case $name:$st in
-		libtimens/*:PASS) pass=$((pass + 1)); echo "ok      $1 $name" >> "$summary" ;;
-		libtimens/*) fail=$((fail + 1)); echo "not ok  $1 $name" >> "$summary" ;;
+		libtimens/*:PASS | cli/*:PASS) pass=$((pass + 1)); echo "ok      $1 $name" >> "$summary" ;;
+		libtimens/* | cli/*) fail=$((fail + 1)); echo "not ok  $1 $name" >> "$summary" ;;
 		*) echo "info    $1 $st $name" >> "$summary" ;;
 		esac
 	done < <(results "$2")
