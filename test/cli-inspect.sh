@@ -16,16 +16,8 @@ unshare --fork --time --monotonic 1234 --boottime 5678 \
 	sh -c 'echo $$ >"$1"; exec sleep 60' sh "$scratch/pid" &
 holder=$!
 cleanup_pids="$holder"
-i=0
-while [ ! -s "$scratch/pid" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-pid=$(cat "$scratch/pid" 2>/dev/null)
-[ -n "$pid" ] || { echo "Bail out! unshare did not start sleep"; exit 1; }
-# The exec may not have happened yet: wait until the child is sleep.
-i=0
-while [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != sleep ] && [ $i -lt 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+wait_until test -s "$scratch/pid" && pid=$(cat "$scratch/pid") &&
+	wait_until is_comm "$pid" sleep || { echo "Bail out! unshare did not start sleep"; exit 1; }
 cleanup_pids="$pid $holder"
 ino=$(stat -L -c %i "/proc/$pid/ns/time")
 diag "sleep is $pid in time namespace $ino; unshare is $holder"
@@ -88,15 +80,14 @@ is "$(json_get "[(n['processes'], n['pid'], n['command'], n['offsets']['boottime
 is "$(json_get "len([n for n in d['namespaces'] if n['ns']['ino'] == $(stat -L -c %i /proc/self/ns/time)])" \
 	<"$scratch/json")" 1 "list --json: our own namespace too"
 
-# unshare --time without a fork: on 6.2+ the exec of sleep moves it in.
-rm -f "$scratch/ready"
-unshare --time --boottime 4242 sh -c 'echo >"$1"; exec sleep 60' sh "$scratch/ready" &
+# unshare --time without a fork: on 6.2+ the exec of sleep moves it in;
+# before, sleep stays outside and holds it as its time_for_children.
+unshare --time --boottime 4242 sleep 60 &
 execd=$!
 cleanup_pids="$cleanup_pids $execd"
-i=0
-while [ ! -e "$scratch/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-sleep 0.1
-eino=$(stat -L -c %i "/proc/$execd/ns/time")
+wait_until is_comm "$execd" sleep
+if has_feature exec_switch; then ens=time; else ens=time_for_children; fi
+eino=$(stat -L -c %i "/proc/$execd/ns/$ens")
 "$T" list --json | json_get "[n['offsets']['boottime_ns'] for n in d['namespaces'] if n['ns']['ino'] == $eino]" >"$scratch/out"
 is "$(cat "$scratch/out")" "[4242000000000]" "list: the namespace of unshare --time without --fork"
 
@@ -106,8 +97,7 @@ rm -f "$scratch/ready"
 "$HELPER" pending "$scratch/ready" 4343 &
 pending=$!
 cleanup_pids="$cleanup_pids $pending"
-i=0
-while [ ! -e "$scratch/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_until test -e "$scratch/ready"
 pino=$(stat -L -c %i "/proc/$pending/ns/time_for_children")
 "$T" list --json | json_get "[(n['processes'], n['pid'], n['offsets']['boottime_ns']) for n in d['namespaces'] if n['ns']['ino'] == $pino]" >"$scratch/out"
 is "$(cat "$scratch/out")" "[(0, $pending, 4343000000000)]" \
@@ -116,13 +106,17 @@ is "$(cat "$scratch/out")" "[(0, $pending, 4343000000000)]" \
 # Command lines are bytes: quotes, backslashes, tabs and invalid UTF-8
 # must still give valid JSON.
 arg=$(printf 'q"b\\c\tx\377')
-# (sleep 1 in a loop: the shell forks it, and killing the shell at the
-# end leaves the sleep behind, with our stdout, for a second at most)
-"$T" run -b 3s -- sh -c 'while sleep 1; do :; done' "$arg" &
+# The shell writes its pid (timens's own where timens waits outside, on
+# kernels without the exec switch); it runs sleep 1 in a loop: killing the
+# shell at the end leaves the sleep behind, with our stdout, a second at most.
+rm -f "$scratch/wpid"
+"$T" run -b 3s -- sh -c 'echo $$ >"$0"; while sleep 1; do :; done' "$scratch/wpid" "$arg" &
 weird=$!
 cleanup_pids="$cleanup_pids $weird"
-sleep 0.3
-wino=$(stat -L -c %i "/proc/$weird/ns/time")
+wait_until test -s "$scratch/wpid"
+wsh=$(cat "$scratch/wpid")
+cleanup_pids="$cleanup_pids $wsh"
+wino=$(stat -L -c %i "/proc/$wsh/ns/time")
 "$T" list --json >"$scratch/json"
 is "$(json_get "[n['command'] for n in d['namespaces'] if n['ns']['ino'] == $wino][0].endswith('q\"b\\\\c\\tx\\ufffd')" <"$scratch/json")" \
 	True "list --json: a command line with quotes, tabs and invalid UTF-8 is escaped"

@@ -67,6 +67,18 @@ skip_all() {
 	exit 0
 }
 done_testing() { [ "$tap_failed" = 0 ]; }
+# wait_until CMD...: runs CMD every 50 ms until it succeeds; fails after
+# 10 s (no timing is asserted: a slow machine only waits longer).
+wait_until() {
+	_w=0
+	until "$@"; do
+		[ $_w -lt 200 ] || return 1
+		sleep 0.05
+		_w=$((_w + 1))
+	done
+}
+# is_comm PID NAME: PID runs NAME (it has exec'd it).
+is_comm() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
 
 require_binary() {
 	[ -x "$T" ] || { echo "Bail out! $T not built (make cli)"; exit 1; }
