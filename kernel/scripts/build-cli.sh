@@ -13,9 +13,12 @@
 #   /timens-cli   the scripts in the project's layout: test/cli-*.sh,
 #                 test/cli/tap.sh, include/timens.h and man/timens.1 (which
 #                 cli-usage.sh reads), build/timens, build/test/cli/helper
-#   dash          as /bin/sh: busybox's sh runs its own applets before
-#                 anything on PATH, and its unshare and setpriv lack the
-#                 options the tests use (util-linux's are in the guest)
+#   dash          as /bin/sh in every guest: busybox's sh runs its own
+#                 applets before anything on PATH, and its unshare and
+#                 setpriv lack the options the tests use (util-linux's
+#                 are in the guest); and a test of the Python binding
+#                 runs sh under another name (subprocess's executable=),
+#                 which a multi-call binary takes for the applet to run
 #   python3       for the JSON of --json (a real parser): Debian's
 #                 python3.11, its "minimal" standard library
 #                 (libpython3.11-minimal) and the json package; left out

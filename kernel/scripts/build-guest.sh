@@ -7,8 +7,9 @@
 # static test programs for KIND, and /plan, which tells /init what to run.
 #   patched  the new clone3_timens selftest, the clone3 and timens selftests
 #            of TREE, libtimens's tests (native path expected), the benchmark
-#   vanilla  the same kernel selftests, for comparison (no libtimens tests)
+#   vanilla  the same kernel selftests, for comparison, and libtimens's tests
 #   old      libtimens's tests only (fallback paths)
+# and in each the CLI's shell tests (build-cli.sh).
 # libtimens's programs come from $TIMENS_TEST_STATIC (default
 # build/test-static of the project, made by `make test-static`); for an
 # arm64 guest (ARCH arm64, x86_64 by default) from

@@ -6,13 +6,16 @@
 # Installs what it needs, builds three x86_64 kernels (Debian's 6.12 with
 # the series of patches/, the same 6.12 without it as a baseline, Debian's
 # 6.1 as it is) and two arm64 ones (6.12 patched and baseline, cross-built),
-# builds libtimens's static tests for each architecture, boots each kernel
-# under QEMU with its own test plan, and judges the results:
+# builds libtimens's static tests (and the static tool for the CLI's shell
+# tests) for each architecture, boots each kernel under QEMU with its own
+# test plan, and judges the results:
 #   - 6.12 patched: everything must pass, except a kernel selftest that
 #     fails the same way on the 6.12 baseline of the same architecture
 #     (reported as pre-existing);
-#   - 6.12 baseline: must boot and finish; its results are for comparison;
-#   - 6.1: libtimens's suite must pass (fallback paths).
+#   - 6.12 baseline: must boot and finish, and libtimens's suite and the
+#     CLI's tests must pass (emulated paths); its kernel selftests' results
+#     are for comparison;
+#   - 6.1: libtimens's suite and the CLI's tests must pass (fallback paths).
 # KERNEL_BASELINE=0 skips the baseline kernels; then the pre-existing
 # failures listed in KNOWN_PREEXISTING are accepted instead.
 # KERNEL_ARCHES (default "x86_64 arm64") picks the architectures.  The arm64

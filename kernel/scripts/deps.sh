@@ -16,10 +16,11 @@ PKGS="$PKGS dash golang-go python3.11 python3-dev python3-pytest"
 PKGS="$PKGS qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross libcap-dev:arm64"
 # Unpacked for the arm64 guests' userland: see build-guest.sh.
 USERLAND_ARM64="busybox-static util-linux libselinux1 libpcre2-8-0"
-# And for the CLI's shell tests there (build-cli.sh): dash, and python3
-# (for JSON) with the libraries it loads.  In a directory of their own.
+# And for the CLI's shell tests there (build-cli.sh): dash, python3 (for
+# JSON) and the libraries it and util-linux's setpriv load.  In a
+# directory of their own.
 CLI_ARM64="dash python3.11-minimal libpython3.11-minimal libpython3.11-stdlib
-libexpat1 zlib1g"
+libexpat1 zlib1g libcap-ng0"
 
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
