@@ -355,9 +355,9 @@ test-static: $(UAPI_STAMP)
 		            *) echo $$n >> $(STATIC)/LIST;; esac; \
 	done
 	@mkdir -p $(STATIC)/cli
-	$(CC) $(BASE_CFLAGS) -Isrc/cli -DTIMENS_VERSION='"$(VERSION)"' $(CPPFLAGS) $(CFLAGS) \
+	@$(CC) $(BASE_CFLAGS) -Isrc/cli -DTIMENS_VERSION='"$(VERSION)"' $(CPPFLAGS) $(CFLAGS) \
 		$(LDFLAGS) -static -o $(STATIC)/timens $(CLI_SRCS) $(STATIC)/lib/*.o -pthread
-	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -static -o $(STATIC)/cli/helper \
+	@$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -static -o $(STATIC)/cli/helper \
 		test/cli/helper.c
 
 $(BUILD)/bench/%: bench/%.c $(LIB_A) | $(UAPI_STAMP)
