@@ -438,6 +438,7 @@ static int child_path_begin(struct clone_plan *p)
 	s->thread = !!(k->flags & CLONE_THREAD);
 	s->waiting = 0;
 	s->seq++;
+	s->ack_sleeping = 0;
 	s->await_ack = child_awaits_ack(p);
 	__atomic_store_n(&s->state, CHILD_PENDING, __ATOMIC_RELEASE);
 	/* STATE is its clear_child_tid until it reports: its death says so. */
@@ -574,14 +575,15 @@ static long child_path_finish(struct clone_plan *p, long ret)
 }
 
 /*
- * A waiting child (child_awaits_ack) yields for a while (we are a few
- * instructions from its ack), then naps, and gives up after 100 ms: a
- * handler that runs as our mask comes back and never returns would hold
- * it for good, a stopped caller that long.  Numbers only grow (wrapping):
- * a later call's ack answers an earlier child too.
+ * A waiting child (child_awaits_ack) yields for up to 20 us (we are a
+ * few instructions from its ack, or need its CPU for them), then sleeps
+ * on the word, saying so in ack_sleeping for the entry to wake it, and
+ * gives up after 100 ms: a handler that runs as our mask comes back and
+ * never returns would hold it for good, a stopped caller that long.
+ * Numbers only grow (wrapping): a later call's ack answers an earlier
+ * child too.
  */
-#define ACK_SPIN_NS (200 * 1000)
-#define ACK_NAP_NS (100 * 1000)
+#define ACK_SPIN_NS (20 * 1000)
 #define ACK_LIMIT_NS (100 * 1000 * 1000)
 
 static bool acked(const struct child_share *s, uint32_t seq)
@@ -589,25 +591,28 @@ static bool acked(const struct child_share *s, uint32_t seq)
 	return (int32_t)(__atomic_load_n(&s->ack, __ATOMIC_ACQUIRE) - seq) >= 0;
 }
 
-static void child_await_ack(const struct child_share *s, uint32_t seq)
+static void child_await_ack(struct child_share *s, uint32_t seq)
 {
-	const struct timespec nap = { 0, ACK_NAP_NS };
+	const struct timespec limit = { ACK_LIMIT_NS / NSEC_PER_SEC, ACK_LIMIT_NS % NSEC_PER_SEC };
 	struct timespec t0, t;
-	int64_t ns;
+	uint32_t cur;
+	long r;
 
 	if (acked(s, seq) || raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t0))
 		return;
+	do {
+		raw_syscall(SYS_sched_yield, 0);
+		if (acked(s, seq) || raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t))
+			return;
+	} while ((t.tv_sec - t0.tv_sec) * NSEC_PER_SEC + (t.tv_nsec - t0.tv_nsec) < ACK_SPIN_NS);
+	/* Then we wake it: we look at this after our store (both fenced). */
+	__atomic_store_n(&s->ack_sleeping, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
-		if (raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t))
+		cur = __atomic_load_n(&s->ack, __ATOMIC_SEQ_CST);
+		if ((int32_t)(cur - seq) >= 0)
 			return;
-		ns = (t.tv_sec - t0.tv_sec) * NSEC_PER_SEC + (t.tv_nsec - t0.tv_nsec);
-		if (ns > ACK_LIMIT_NS)
-			return;
-		if (ns < ACK_SPIN_NS)
-			raw_syscall(SYS_sched_yield, 0);
-		else
-			raw_syscall(SYS_nanosleep, &nap, NULL);
-		if (acked(s, seq))
+		r = raw_syscall(SYS_futex, &s->ack, FUTEX_WAIT, cur, &limit, NULL, 0);
+		if (r == -ETIMEDOUT || (r < 0 && r != -EINTR && r != -EAGAIN))
 			return;
 	}
 }

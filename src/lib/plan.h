@@ -153,7 +153,10 @@ struct child_share {
 	uint32_t seq;			/* this call's number (ours, counted per thread) */
 	uint32_t await_ack;		/* the child waits for ACK to reach SEQ ... */
 	uint32_t ack;			/* ... which we store once our mask is back */
+	uint32_t ack_sleeping;		/* the child sleeps on ACK: wake it (ACK + 4) */
 };
+_Static_assert(offsetof(struct child_share, ack_sleeping) ==
+	       offsetof(struct child_share, ack) + 4, "the entry's view of the ack");
 
 
 /* area.c: the calling thread's clone area and child-path page. */

@@ -12,6 +12,7 @@
 #define SYS_close		57
 #define SYS_exit		93
 #define SYS_rt_sigprocmask	135
+#define SYS_futex		98
 #define SYS_clone3		435
 #define SIG_SETMASK		2
 

@@ -261,9 +261,21 @@ timens_clone3:
 	mov	x3, #8
 	mov	x8, #SYS_rt_sigprocmask
 	svc	#0
-	/* Our mask is back: a waiting child-path child may go on. */
+	/*
+	 * Our mask is back: a waiting child-path child may go on.  The ack,
+	 * a full barrier, then its sleeping flag (it sets that, fenced, and
+	 * looks at the ack again before it sleeps), and a wake-up if set.
+	 */
 	cbz	x10, 1f
 	stlr	w11, [x10]
+	dmb	ish
+	ldr	w12, [x10, #4]
+	cbz	w12, 1f
+	mov	x0, x10
+	mov	x1, #1				/* FUTEX_WAKE */
+	mov	x2, #0x7fffffff
+	mov	x8, #SYS_futex
+	svc	#0
 1:
 	mov	x0, x9
 	AUTIASP

@@ -10,6 +10,7 @@
 
 #define SYS_close		3
 #define SYS_rt_sigprocmask	14
+#define SYS_futex		202
 #define SYS_exit		60
 #define SYS_clone3		435
 #define SIG_SETMASK		2

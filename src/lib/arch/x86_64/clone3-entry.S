@@ -198,12 +198,24 @@ timens_clone3:
 	movl	$8, %r10d
 	movl	$SYS_rt_sigprocmask, %eax
 	syscall
-	/* Our mask is back: a waiting child-path child may go on. */
+	/*
+	 * Our mask is back: a waiting child-path child may go on.  The ack,
+	 * a full fence, then its sleeping flag (it sets that, fenced, and
+	 * looks at the ack again before it sleeps), and a wake-up if set.
+	 */
 	movq	%xmm5, %rcx
 	testq	%rcx, %rcx
 	jz	1f
 	movq	%xmm6, %rdx
 	movl	%edx, (%rcx)
+	mfence
+	cmpl	$0, 4(%rcx)
+	je	1f
+	movq	%rcx, %rdi
+	movl	$1, %esi			/* FUTEX_WAKE */
+	movl	$0x7fffffff, %edx
+	movl	$SYS_futex, %eax
+	syscall
 1:
 	movq	%r8, %rax
 	RETURN_TO %r9, 1
