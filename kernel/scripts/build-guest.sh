@@ -32,7 +32,9 @@ cc_static() { "$TCC" -static -O2 -g -isystem "$tree/usr/include" "$@"; }
 
 # arm64_libs BIN...: cpio lines for the dynamic loader and the shared
 # libraries BIN needs, found (ldd cannot run them here) through their
-# DT_NEEDED entries in the unpacked packages and in libc6:arm64.
+# DT_NEEDED entries beside libtimens's programs (test-static's copy of
+# libtimens.so for the dynamic bti-guarded), in the unpacked packages and
+# in libc6:arm64.
 arm64_libs() {
 	local todo=("$@") seen=" " f n d
 	echo "file /lib/ld-linux-aarch64.so.1 $(readlink -f /lib/ld-linux-aarch64.so.1) 0755 0 0"
@@ -44,7 +46,7 @@ arm64_libs() {
 			[[ $seen = *" $n "* ]] && continue
 			seen="$seen$n "
 			[ "$n" = ld-linux-aarch64.so.1 ] && continue
-			for d in "$ul/lib/$multiarch" "$ul/usr/lib/$multiarch" \
+			for d in "$libtests" "$ul/lib/$multiarch" "$ul/usr/lib/$multiarch" \
 				 "/lib/$multiarch" "/usr/lib/$multiarch" ""; do
 				[ -n "$d" ] || die "arm64 guest: no $n for $f"
 				[ -e "$d/$n" ] || continue
@@ -162,7 +164,7 @@ list=$work/cpio.list
 		echo "file $b $ul$b 0755 0 0"
 	done
 	if [ "$ARCH" = arm64 ]; then
-		arm64_libs "$ul/usr/bin/unshare" "$ul/usr/bin/nsenter"
+		arm64_libs "$ul/usr/bin/unshare" "$ul/usr/bin/nsenter" $(find "$work/libtimens" -type f)
 	else
 		ldd /usr/bin/unshare /usr/bin/nsenter | grep -oE '/[^ ]+\.so[^ ]*' | sort -u |
 			while read -r l; do echo "file $l $(readlink -f "$l") 0755 0 0"; done
