@@ -359,12 +359,9 @@ test-static: $(UAPI_STAMP)
 BTI_TEST := test/bti-guarded.c
 ifeq ($(ARCH):$(CF_PROTECTION),aarch64:-mbranch-protection=standard)
 BTI_SO := $(BUILD)/bti/$(LIB_SONAME)
-READELF ?= $(CROSS_COMPILE)readelf
-NM ?= $(CROSS_COMPILE)nm
-ifneq ($(CROSS_BUILD),)
-READELF := $(patsubst %gcc,%readelf,$(CC))
-NM := $(patsubst %gcc,%nm,$(CC))
-endif
+# The binutils of $(CC)'s target, cross or not.
+BTI_READELF := $(shell $(CC) -print-prog-name=readelf)
+BTI_NM      := $(shell $(CC) -print-prog-name=nm)
 $(BTI_SO): $(LIB_OBJS) $(LIB_MAP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CF_PROTECTION) $(LDFLAGS) -shared -nostartfiles -Wl,-soname,$(LIB_SONAME) \
@@ -372,17 +369,17 @@ $(BTI_SO): $(LIB_OBJS) $(LIB_MAP)
 		-o $@ $(LIB_OBJS) $(LDFLAGS_SAN) -pthread 2> $@.warn || { cat $@.warn; exit 1; }
 	@if grep -v -e '/libgcc\.a(' $@.warn | grep 'BTI turned on'; then \
 		echo "$@: inputs without BTI besides libgcc's (above)"; rm -f $@; exit 1; fi
-	@ours=" $$($(NM) --defined-only $(LIB_OBJS) | awk 'NF == 3 { print $$3 }' | tr '\n' ' ') "; \
-	imported=" $$($(NM) -u $(LIB_OBJS) | awk '$$1 == "U" { print $$2 }' | tr '\n' ' ') "; \
-	for s in $$($(NM) $@ | awk '$$2 == "t" { print $$3 }' | sort -u); do \
+	@ours=" $$($(BTI_NM) --defined-only $(LIB_OBJS) | awk 'NF == 3 { print $$3 }' | tr '\n' ' ') "; \
+	imported=" $$($(BTI_NM) -u $(LIB_OBJS) | awk '$$1 == "U" { print $$2 }' | tr '\n' ' ') "; \
+	for s in $$($(BTI_NM) $@ | awk '$$2 == "t" { print $$3 }' | sort -u); do \
 		case $$imported in *" $$s "*) ;; *) continue ;; esac; \
 		case $$ours in *" $$s "*) continue ;; esac; \
-		bad=$$($(READELF) -rW $(LIB_OBJS) | \
+		bad=$$($(BTI_READELF) -rW $(LIB_OBJS) | \
 		       awk -v s=$$s '$$5 == s && $$3 !~ /^R_AARCH64_(CALL|JUMP)26$$/'); \
 		[ -z "$$bad" ] || { echo "$@: $$s, linked in without BTI, is reached by more than a direct call:"; \
 				    echo "$$bad"; rm -f $@; exit 1; }; \
 	done
-	@$(READELF) -n $@ | grep -q 'AArch64 feature: BTI' || { echo "$@: not BTI-marked"; rm -f $@; exit 1; }
+	@$(BTI_READELF) -n $@ | grep -q 'AArch64 feature: BTI' || { echo "$@: not BTI-marked"; rm -f $@; exit 1; }
 $(BUILD)/test/bti-guarded: $(BTI_TEST) $(TEST_LIBOBJS) $(BTI_SO) | $(UAPI_STAMP)
 	@mkdir -p $(@D)
 	$(call COMPILE,$(TEST_CFLAGS)) $(LDFLAGS) -o $@ $< $(TEST_LIBOBJS) $(BTI_SO) \
