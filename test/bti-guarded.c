@@ -15,12 +15,13 @@
  *     read at the library's first call): the pass-through with and
  *     without CLONE_VM, native or inplace, the child path, the helper
  *     thread and the helper process, timens_spawn's vfork-style and fork
- *     paths, and, clone3 refused by seccomp, the clone(2) variants.  Each
- *     child's clocks carry the offsets.  A landing pad missing where
- *     something branches into the library indirectly (the program's PLT,
- *     libc's pthread_once and key destructors, the spawn child's function
- *     pointer) would end that process with SIGILL; a return address
- *     checked against the wrong stack pointer would kill it too.
+ *     paths, and, clone3 refused by seccomp, the clone(2) variants, and
+ *     timens_for_each_process.  Each child's clocks carry the offsets.  A
+ *     landing pad missing where something branches into the library
+ *     indirectly (the PLTs, libc's pthread_once and key destructors, the
+ *     spawn child's function pointer, the process walk's visitor) would
+ *     end that process with SIGILL; a return address checked against the
+ *     wrong stack pointer would kill it too.
  *
  * Debian 12's start files carry no BTI note, so no program linked with
  * them (a static one, or libtimens.so as the Makefile builds it) can be
@@ -598,6 +599,31 @@ static void phase_noclone3(void)
 	spawn_step(TIMENS_PATH_SPAWN_VFORK, "spawn");
 }
 
+struct self_search {
+	uint64_t ino;
+	int seen;
+};
+
+static int find_self(pid_t pid, const struct timens_ns_id *ns, const struct timens_ns_id *tfc,
+		     void *arg)
+{
+	struct self_search *q = arg;
+
+	(void)tfc;
+	q->seen++;
+	return pid == getpid() && ns->ino == q->ino ? 1 : 0;
+}
+
+/* The library calls a function of its own for each process (walk_proc), then ours. */
+static void phase_walk(void)
+{
+	struct self_search q = { .ino = ns_ino("/proc/self/ns/time") };
+	int r = timens_for_each_process(find_self, &q);
+
+	step(r == 1, "timens_for_each_process finds this process in its time namespace "
+	     "(returned %d after %d processes)", r, q.seen);
+}
+
 static const struct phase {
 	const char *name;
 	const char *force;	/* TIMENS_PATH, or NULL */
@@ -610,6 +636,7 @@ static const struct phase {
 	{ "TIMENS_PATH=helper", "helper", 3, phase_helper },
 	{ "TIMENS_PATH=fork", "fork", 1, phase_fork },
 	{ "clone3 refused (seccomp)", NULL, 4, phase_noclone3 },
+	{ "process walk", NULL, 1, phase_walk },
 };
 #define NPHASES (int)(sizeof(phases) / sizeof(phases[0]))
 
