@@ -12,12 +12,21 @@
  *   minimal inplace  unshare, write the offsets, clone3, setns() back
  *                    (the namespace fd opened once): the inplace path's
  *                    floor, single-threaded callers only (EUSERS else).
+ *   minimal inplace + checks
+ *                    the same with what the inplace path must check
+ *                    before it unshares, for lack of any way back after
+ *                    (docs/design.md, "Why the inplace path checks"):
+ *                    our namespace's fd opened and time_for_children
+ *                    compared with it, and the setns() probe.
  *   minimal child    clone3, whose child unshares, writes, enters
  *                    time_for_children and stores one word in shared
  *                    memory; the parent spins on it: the child path's
  *                    floor, for any caller.
  *   kernel floor     clone3(CLONE_NEWTIME) (6.3+), which copies the
  *                    offsets of our time_for_children: no user-space work.
+ *
+ * The "vs" rows at the end repeat a library row against a limit row of
+ * the same round (the targets of issue 12 are ratios to those).
  *
  * The "+ clock read" rows read CLOCK_MONOTONIC after each wait, as most
  * callers do now and then: a setns() makes the kernel unmap the caller's
@@ -31,6 +40,7 @@
 #include <sched.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -38,7 +48,7 @@
 #include "internal.h"
 #include "bench.h"
 
-enum mode { PLAIN, TIMENS, RAW_NEWTIME, MIN_INPLACE, MIN_CHILD };
+enum mode { PLAIN, TIMENS, RAW_NEWTIME, MIN_INPLACE, MIN_INPLACE_CHECKED, MIN_CHILD };
 
 struct row {
 	int threads;		/* 1; 2 with an idle thread; 8 calling at once */
@@ -119,6 +129,23 @@ static void one(const struct row *r, struct limit_state *l)
 		if (pid != 0 && setns(l->own_ns, CLONE_NEWTIME))
 			die("bench-clone3", "setns: %s", strerror(errno));
 		break;
+	case MIN_INPLACE_CHECKED: {
+		struct stat own, tfc;
+		int fd = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || fstat(fd, &own) ||
+		    stat("/proc/thread-self/ns/time_for_children", &tfc) ||
+		    own.st_ino != tfc.st_ino || setns(fd, CLONE_NEWTIME) ||
+		    unshare(CLONE_NEWTIME))
+			die("bench-clone3", "checked inplace: %s", strerror(errno));
+		write_offsets(l->offsets_path);
+		pid = syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2);
+		if (pid != 0 && setns(fd, CLONE_NEWTIME))
+			die("bench-clone3", "setns: %s", strerror(errno));
+		if (pid != 0)
+			close(fd);
+		break;
+	}
 	case MIN_CHILD:
 		*l->word = 0;
 		pid = syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2);
@@ -243,30 +270,43 @@ int main(int argc, char **argv)
 		{ 1, TIMENS, TIMENS_PATH_CHILD, false, 0, "timens_clone3 (child forced)", "" },
 		{ 1, TIMENS, TIMENS_PATH_HELPER_THREAD, false, 0, "timens_clone3 (helper forced)", "" },
 		/* 5 */ { 1, MIN_INPLACE, TIMENS_PATH_NONE, false, 0, "minimal inplace (limit)", "" },
+		{ 1, MIN_INPLACE_CHECKED, TIMENS_PATH_NONE, false, 0,
+		  "minimal inplace + checks (limit)", "" },
 		{ 1, MIN_CHILD, TIMENS_PATH_NONE, false, 0, "minimal child (limit)", "" },
 		{ 1, RAW_NEWTIME, TIMENS_PATH_NONE, false, 0, "clone3(CLONE_NEWTIME) (kernel floor)",
 		  "" },
-		/* 8 */ { 1, PLAIN, TIMENS_PATH_NONE, true, 8, "clone3 + wait + clock read", "" },
-		{ 1, TIMENS, TIMENS_PATH_NONE, true, 8, "timens_clone3 + clock read", "" },
-		{ 1, TIMENS, TIMENS_PATH_CHILD, true, 8, "timens_clone3 (child forced) + clock read",
+		/* 9 */ { 1, PLAIN, TIMENS_PATH_NONE, true, 9, "clone3 + wait + clock read", "" },
+		{ 1, TIMENS, TIMENS_PATH_NONE, true, 9, "timens_clone3 + clock read", "" },
+		{ 1, TIMENS, TIMENS_PATH_CHILD, true, 9, "timens_clone3 (child forced) + clock read",
 		  "" },
-		{ 1, MIN_INPLACE, TIMENS_PATH_NONE, true, 8, "minimal inplace + clock read (limit)", "" },
-		{ 1, MIN_CHILD, TIMENS_PATH_NONE, true, 8, "minimal child + clock read (limit)", "" },
-		/* 13 */ { 2, PLAIN, TIMENS_PATH_NONE, false, 13, "clone3 + wait; 2 threads", "" },
-		{ 2, TIMENS, TIMENS_PATH_NONE, false, 13, "timens_clone3; 2 threads", "<=1.30" },
-		{ 2, MIN_CHILD, TIMENS_PATH_NONE, false, 13, "minimal child; 2 threads (limit)", "" },
-		{ 2, TIMENS, TIMENS_PATH_HELPER_THREAD, false, 13,
+		/* 12 */ { 1, MIN_INPLACE, TIMENS_PATH_NONE, true, 9,
+		  "minimal inplace + clock read (limit)", "" },
+		{ 1, MIN_CHILD, TIMENS_PATH_NONE, true, 9, "minimal child + clock read (limit)", "" },
+		/* 14 */ { 2, PLAIN, TIMENS_PATH_NONE, false, 14, "clone3 + wait; 2 threads", "" },
+		{ 2, TIMENS, TIMENS_PATH_NONE, false, 14, "timens_clone3; 2 threads", "<=1.30" },
+		/* 16 */ { 2, MIN_CHILD, TIMENS_PATH_NONE, false, 14, "minimal child; 2 threads (limit)",
+		  "" },
+		{ 2, TIMENS, TIMENS_PATH_HELPER_THREAD, false, 14,
 		  "timens_clone3 (helper forced); 2 threads", "" },
-		/* 17 */ { CALLERS, PLAIN, TIMENS_PATH_NONE, false, 17,
+		/* 18 */ { CALLERS, PLAIN, TIMENS_PATH_NONE, false, 18,
 		  "clone3 + wait; 8 threads calling", "" },
-		{ CALLERS, TIMENS, TIMENS_PATH_NONE, false, 17, "timens_clone3; 8 threads calling",
+		{ CALLERS, TIMENS, TIMENS_PATH_NONE, false, 18, "timens_clone3; 8 threads calling",
 		  "<=1.30" },
-		{ CALLERS, MIN_CHILD, TIMENS_PATH_NONE, false, 17,
+		/* 20 */ { CALLERS, MIN_CHILD, TIMENS_PATH_NONE, false, 18,
 		  "minimal child; 8 threads calling (limit)", "" },
 	};
+	/* Library rows again, against their limit rows: { row, limit row }. */
+	static const struct { int row, base; const char *name, *target; } vs[] = {
+		{ 1, 5, "timens_clone3 vs minimal inplace", "<=1.05" },
+		{ 1, 6, "timens_clone3 vs minimal inplace + checks", "" },
+		{ 10, 12, "timens_clone3 + clock read vs its minimal", "<=1.05" },
+		{ 15, 16, "timens_clone3; 2 threads vs minimal child", "<=1.05" },
+		{ 19, 20, "timens_clone3; 8 threads vs minimal child", "<=1.05" },
+	};
+	enum { NVS = sizeof(vs) / sizeof(vs[0]) };
 	enum { N = sizeof(all) / sizeof(all[0]) };
 	struct row rows[N];
-	static struct series s[N];
+	static struct series s[N + NVS];
 	int n = 0, iters = 20, r, i, pipefd[2], index[N];
 	bool newtime = timens_features() & TIMENS_FEATURE_CLONE3_NEWTIME;
 	struct bench_opts o;
@@ -318,6 +358,13 @@ int main(int argc, char **argv)
 	pthread_join(t, NULL);
 	timens__force_path(TIMENS_PATH_NONE);
 
+	for (i = 0; i < NVS; i++) {
+		s[n] = s[index[vs[i].row]];
+		s[n].name = vs[i].name;
+		s[n].base = index[vs[i].base];
+		s[n].target = vs[i].target;
+		n++;
+	}
 	bench_report("clone3", s, n, o.rounds, &o);
 	return 0;
 }

@@ -1025,6 +1025,7 @@ PyMODINIT_FUNC PyInit__timens(void)
 	    PyModule_AddIntConstant(m, "FEATURE_EXEC_SWITCH", TIMENS_FEATURE_EXEC_SWITCH) < 0 ||
 	    PyModule_AddIntConstant(m, "FEATURE_CLONE3_NEWTIME", TIMENS_FEATURE_CLONE3_NEWTIME) < 0 ||
 	    PyModule_AddIntConstant(m, "FEATURE_NATIVE_OFFSET", TIMENS_FEATURE_NATIVE_OFFSET) < 0 ||
+	    PyModule_AddIntConstant(m, "FEATURE_CLONE3_REFUSED", TIMENS_FEATURE_CLONE3_REFUSED) < 0 ||
 	    PyModule_AddIntConstant(m, "CLOCK_SEC_LIMIT", CLOCK_SEC_LIMIT) < 0) {
 		Py_DECREF(m);
 		return NULL;

@@ -221,6 +221,7 @@ class Features(NamedTuple):
     exec_switch: bool      #: exec enters time_for_children (6.2)
     clone3_newtime: bool   #: clone3() takes CLONE_NEWTIME (6.3)
     native_offset: bool    #: clone3() takes timens_offset (the kernel series)
+    clone3_refused: bool   #: clone3() answers ENOSYS where it must exist (seccomp?)
 
 
 def features() -> Features:
@@ -229,4 +230,5 @@ def features() -> Features:
     return Features(bool(f & _timens.FEATURE_TIME_NS), bool(f & _timens.FEATURE_SETNS_PIDFD),
                     bool(f & _timens.FEATURE_EXEC_SWITCH),
                     bool(f & _timens.FEATURE_CLONE3_NEWTIME),
-                    bool(f & _timens.FEATURE_NATIVE_OFFSET))
+                    bool(f & _timens.FEATURE_NATIVE_OFFSET),
+                    bool(f & _timens.FEATURE_CLONE3_REFUSED))

@@ -8,6 +8,7 @@ FEATURE_SETNS_PIDFD: int
 FEATURE_EXEC_SWITCH: int
 FEATURE_CLONE3_NEWTIME: int
 FEATURE_NATIVE_OFFSET: int
+FEATURE_CLONE3_REFUSED: int
 CLOCK_SEC_LIMIT: int
 
 def parse_offset(text: str, /) -> int: ...

@@ -378,6 +378,46 @@ static int child_path_check(const struct clone_plan *p, uint64_t flags)
 	return 0;
 }
 
+/*
+ * The child path keeps every signal blocked while its child works, so
+ * that no handler runs on the area's stack.  The child's exit signal,
+ * should it exit before we are done, is then made pending for the
+ * process, where the raw syscall's meets the calling thread's own mask:
+ * the kernel drops it at once for a thread that leaves it unblocked and
+ * ignored (SIGCHLD's default), or runs that thread's handler.  Pending,
+ * it is another thread's to wake up for (its epoll_wait() says EINTR),
+ * to find in sigwaitinfo() or a signalfd, or to run the handler in.  A
+ * child that exits at once (a failed exec, a `true`) did that in about
+ * half of all calls with one other thread.  So the child, once it has
+ * reported, waits until we have our mask back: the entry stores this
+ * call's number in ACK after its last system call.  Only where it
+ * matters: the caller leaves the signal unblocked (blocked, the raw
+ * syscall's is pending too) and has other threads (alone, we drop an
+ * ignored signal as our mask comes back, before any code of the
+ * caller's can look), and SIGCHLD is not SIG_IGN (the kernel then sends
+ * none).  Not a child sharing our memory (it could see the page
+ * unmapped as it waits) nor one that holds us in a vfork (it would wait
+ * in vain).  Unblocking an ignored exit signal for the call instead
+ * would let a handler another thread installs meanwhile run on the
+ * area's stack, which a fork from it (a forked child sees the area's
+ * pages as zeroes) cannot survive.
+ */
+static bool child_awaits_ack(const struct clone_plan *p)
+{
+	const struct timens_clone_args *k = &p->kargs;
+	int sig = (int)k->exit_signal;
+	uint64_t act[8] = { 0 };
+
+	if (!sig || (k->flags & (CLONE_VM | CLONE_VFORK)) || (p->oldmask & (1ULL << (sig - 1))))
+		return false;
+	/* unshare(CLONE_VM) fails, changing nothing, unless we are alone. */
+	if (!((const struct clone_area *)p)->threads_seen && !unshare(CLONE_VM))
+		return false;
+	/* The handler is the first word of struct sigaction on every architecture. */
+	return sig != SIGCHLD || raw_syscall(SYS_rt_sigaction, sig, NULL, act, 8) < 0 ||
+	       act[0] != (uint64_t)(uintptr_t)SIG_IGN;
+}
+
 /* The child path, up to the clone: the share filled, the child's args. */
 static int child_path_begin(struct clone_plan *p)
 {
@@ -397,6 +437,8 @@ static int child_path_begin(struct clone_plan *p)
 	s->enter = !(k->flags & CLONE_VM);
 	s->thread = !!(k->flags & CLONE_THREAD);
 	s->waiting = 0;
+	s->seq++;
+	s->await_ack = child_awaits_ack(p);
 	__atomic_store_n(&s->state, CHILD_PENDING, __ATOMIC_RELEASE);
 	/* STATE is its clear_child_tid until it reports: its death says so. */
 	k->flags = (k->flags & ~tid_flags) | CLONE_CHILD_CLEARTID;
@@ -509,9 +551,17 @@ static long child_path_finish(struct clone_plan *p, long ret)
 	if (ret <= 0)
 		return ret;
 	st = child_wait(s, (pid_t)ret, flags);
-	/* Ready, or killed before it could say (the caller will see that). */
-	if ((st & 0xff) != CHILD_FAILED)
+	/*
+	 * Ready, or killed before it could say (the caller will see that).
+	 * The entry stores the ack once our mask is back.
+	 */
+	if ((st & 0xff) != CHILD_FAILED) {
+		if (s->await_ack) {
+			p->ack = (uint64_t)(uintptr_t)&s->ack;
+			p->ack_seq = s->seq;
+		}
 		return ret;
+	}
 	/* It exits: reap it, as if it had never been. */
 	if (!(flags & CLONE_THREAD)) {
 		while (waitid(P_PID, (id_t)ret, &si, WEXITED | __WALL) < 0 && errno == EINTR)
@@ -521,6 +571,45 @@ static long child_path_finish(struct clone_plan *p, long ret)
 	if (flags & CLONE_PIDFD)
 		close(*(int *)(uintptr_t)p->kargs.pidfd);
 	return -(long)(st >> 8);
+}
+
+/*
+ * A waiting child (child_awaits_ack) yields for a while (we are a few
+ * instructions from its ack), then naps, and gives up after 100 ms: a
+ * handler that runs as our mask comes back and never returns would hold
+ * it for good, a stopped caller that long.  Numbers only grow (wrapping):
+ * a later call's ack answers an earlier child too.
+ */
+#define ACK_SPIN_NS (200 * 1000)
+#define ACK_NAP_NS (100 * 1000)
+#define ACK_LIMIT_NS (100 * 1000 * 1000)
+
+static bool acked(const struct child_share *s, uint32_t seq)
+{
+	return (int32_t)(__atomic_load_n(&s->ack, __ATOMIC_ACQUIRE) - seq) >= 0;
+}
+
+static void child_await_ack(const struct child_share *s, uint32_t seq)
+{
+	const struct timespec nap = { 0, ACK_NAP_NS };
+	struct timespec t0, t;
+	int64_t ns;
+
+	if (acked(s, seq) || raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t0))
+		return;
+	for (;;) {
+		if (raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t))
+			return;
+		ns = (t.tv_sec - t0.tv_sec) * NSEC_PER_SEC + (t.tv_nsec - t0.tv_nsec);
+		if (ns > ACK_LIMIT_NS)
+			return;
+		if (ns < ACK_SPIN_NS)
+			raw_syscall(SYS_sched_yield, 0);
+		else
+			raw_syscall(SYS_nanosleep, &nap, NULL);
+		if (acked(s, seq))
+			return;
+	}
 }
 
 /*
@@ -536,6 +625,8 @@ void timens__child_ns(struct child_share *s)
 {
 	int *user_tid = (int *)(uintptr_t)s->user_child_tid;
 	bool clear_tid = s->user_tid_flags & CLONE_CHILD_CLEARTID;
+	/* Read before the report: the page is ours to read until then. */
+	uint32_t seq = s->seq, await_ack = s->await_ack;
 	long r, fd;
 
 	if (s->user_tid_flags & CLONE_CHILD_SETTID)
@@ -557,9 +648,10 @@ void timens__child_ns(struct child_share *s)
 			raw_syscall(SYS_close, fd);
 	}
 	/*
-	 * The report is our last touch of the page: once we say, the caller
+	 * The report is our last write to the page: once we say, the caller
 	 * returns, and its next call (or its thread's exit) may reuse or
-	 * unmap the page while we still run.  So first the caller's
+	 * unmap the page while we still run (only a child with a copy of
+	 * the mapping reads on, for the ack).  So first the caller's
 	 * clear_child_tid back (or none, not to overwrite a failure report),
 	 * then the word, then a wake-up by address alone (on a page gone by
 	 * then it is EFAULT, harmless).
@@ -570,6 +662,9 @@ void timens__child_ns(struct child_share *s)
 	raw_syscall(SYS_futex, &s->state, FUTEX_WAKE, 1, NULL, NULL, 0);
 	if (r < 0)
 		raw_syscall(SYS_exit, 127);
+	/* Our own copy of the page (await_ack), mapped whatever the caller does. */
+	if (await_ack)
+		child_await_ack(s, seq);
 }
 
 static void plan_helper(struct clone_plan *p, bool userns)
@@ -856,6 +951,7 @@ long timens__clone_setup(struct clone_plan *p)
 	p->child_sp = p->kargs.stack ? 0 : p->saved[PLAN_SP / 8];
 
 	p->child_share = 0;
+	p->ack = 0;
 
 	/*
 	 * Inplace for a single-threaded caller allowed to setns() back;

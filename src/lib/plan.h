@@ -30,6 +30,8 @@
 #define PLAN_HCALL		(PLAN_SAVED_SIZE + 104)	/* the call that makes the helper */
 #define PLAN_KARGS		(PLAN_SAVED_SIZE + 152)	/* clone_args for the caller's child */
 #define PLAN_HARGS		(PLAN_SAVED_SIZE + 248)	/* clone_args for the helper */
+#define PLAN_ACK		(PLAN_SAVED_SIZE + 344)	/* child path: the child's ack word, else 0 */
+#define PLAN_ACK_SEQ		(PLAN_SAVED_SIZE + 352)	/* ... and the value to store there */
 
 /* struct clone_call (stubs.h): the number, then the five arguments. */
 #define CALL_NR			0
@@ -68,6 +70,8 @@ struct clone_plan {
 	struct clone_call hcall;	/* the same for the helper, of hargs */
 	struct timens_clone_args kargs;
 	struct timens_clone_args hargs;
+	uint64_t ack;			/* child path: &child_share.ack, else 0 */
+	uint64_t ack_seq;		/* the call's child_share.seq */
 	/* C only from here on. */
 	uint64_t stack_base;		/* lowest byte of the area's stack */
 	struct timens_offset offset;
@@ -92,6 +96,8 @@ PLAN_CHECK(call, PLAN_CALL);
 PLAN_CHECK(hcall, PLAN_HCALL);
 PLAN_CHECK(kargs, PLAN_KARGS);
 PLAN_CHECK(hargs, PLAN_HARGS);
+PLAN_CHECK(ack, PLAN_ACK);
+PLAN_CHECK(ack_seq, PLAN_ACK_SEQ);
 #undef PLAN_CHECK
 _Static_assert(offsetof(struct clone_call, nr) == CALL_NR, "call: nr");
 _Static_assert(offsetof(struct clone_call, arg[0]) == CALL_ARG0, "call: arg");
@@ -144,6 +150,9 @@ struct child_share {
 	uint64_t user_tid_flags;	/* ... for its CLONE_CHILD_SETTID/CLEARTID */
 	uint32_t enter;			/* setns() into it (a child with its own memory) */
 	uint32_t thread;		/* CLONE_THREAD: /proc/self is not the child */
+	uint32_t seq;			/* this call's number (ours, counted per thread) */
+	uint32_t await_ack;		/* the child waits for ACK to reach SEQ ... */
+	uint32_t ack;			/* ... which we store once our mask is back */
 };
 
 

@@ -241,6 +241,9 @@ timens_clone3:
 	 */
 	mov	x9, x0
 	add	x1, x19, #PLAN_OLDMASK
+	/* The child path's ack, for after the mask (x10, x11: the call keeps them). */
+	ldr	x10, [x19, #PLAN_ACK]
+	ldr	x11, [x19, #PLAN_ACK_SEQ]
 	ldr	x30, [x19, #PLAN_RET]
 	ldp	x20, x21, [x19, #PLAN_X19 + 8]
 	ldp	x22, x23, [x19, #PLAN_X21 + 8]
@@ -258,6 +261,10 @@ timens_clone3:
 	mov	x3, #8
 	mov	x8, #SYS_rt_sigprocmask
 	svc	#0
+	/* Our mask is back: a waiting child-path child may go on. */
+	cbz	x10, 1f
+	stlr	w11, [x10]
+1:
 	mov	x0, x9
 	AUTIASP
 	RA_STATE_TOGGLE				/* plain */

@@ -173,9 +173,15 @@ timens_clone3:
 	movq	%rax, %rsi
 	call	timens__clone_finish
 
-	/* rax: the value to return; rbx: the plan. */
+	/*
+	 * rax: the value to return; rbx: the plan.  xmm5/xmm6 (the caller
+	 * keeps no vector register across a call) carry the child path's
+	 * ack past the plan's last read.
+	 */
 	movq	%rax, %r8
 	movq	PLAN_RET(%rbx), %r9
+	movq	PLAN_ACK(%rbx), %xmm5
+	movq	PLAN_ACK_SEQ(%rbx), %xmm6
 	leaq	PLAN_OLDMASK(%rbx), %rsi
 	movq	PLAN_RBP(%rbx), %rbp
 	movq	PLAN_R12(%rbx), %r12
@@ -192,6 +198,13 @@ timens_clone3:
 	movl	$8, %r10d
 	movl	$SYS_rt_sigprocmask, %eax
 	syscall
+	/* Our mask is back: a waiting child-path child may go on. */
+	movq	%xmm5, %rcx
+	testq	%rcx, %rcx
+	jz	1f
+	movq	%xmm6, %rdx
+	movl	%edx, (%rcx)
+1:
 	movq	%r8, %rax
 	RETURN_TO %r9, 1
 
