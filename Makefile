@@ -301,7 +301,15 @@ $(BUILD)/test/%: test/%.c $(TEST_LIBOBJS) $(LIB_SO) | $(UAPI_STAMP)
 	@mkdir -p $(@D)
 	$(call COMPILE,$(TEST_CFLAGS)) $(LDFLAGS) -o $@ $< $(TEST_LIBOBJS) $(TEST_LDLIBS) $(LDFLAGS_SAN)
 
-tests: $(TEST_PROGS) cli
+# The shell tests' helper (test/cli/helper.c: clock readings, a pending
+# namespace), built like the test programs; test-static builds it static
+# for the kernel harness's guests.
+CLI_HELPER := $(BUILD)/test/cli/helper
+$(CLI_HELPER): test/cli/helper.c | $(UAPI_STAMP)
+	@mkdir -p $(@D)
+	$(call COMPILE,$(BASE_CFLAGS)) $(LDFLAGS) -o $@ $< $(LDFLAGS_SAN)
+
+tests: $(TEST_PROGS) cli $(CLI_HELPER)
 # Kept: make would delete them as intermediates of the pattern rule above.
 .SECONDARY: $(TEST_LIBOBJS)
 
@@ -327,7 +335,8 @@ check: tests
 	prove -f --exec '' $(TEST_PROGS) $(TEST_SCRIPTS)
 
 # Static test programs for the kernel harness's guests (kernel/), every
-# test and bench-clone3.
+# test and bench-clone3; and for the shell tests there (test/cli-*.sh) the
+# tool as timens and their helper as cli/helper.
 STATIC := $(BUILD)/test-static
 STATIC_BENCH := bench/bench-clone3.c
 test-static: $(UAPI_STAMP)
@@ -345,7 +354,12 @@ test-static: $(UAPI_STAMP)
 		case $$t in bench/*) echo $$n >> $(STATIC)/BENCH;; \
 		            *) echo $$n >> $(STATIC)/LIST;; esac; \
 	done
-	$(if $(BTI_SO),cp $(BUILD)/test/bti-guarded $(BTI_SO) $(STATIC)/ && echo bti-guarded >> $(STATIC)/LIST)
+	@mkdir -p $(STATIC)/cli
+	@$(CC) $(BASE_CFLAGS) -Isrc/cli -DTIMENS_VERSION='"$(VERSION)"' $(CPPFLAGS) $(CFLAGS) \
+		$(LDFLAGS) -static -o $(STATIC)/timens $(CLI_SRCS) $(STATIC)/lib/*.o -pthread
+	@$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -static -o $(STATIC)/cli/helper \
+		test/cli/helper.c
+	@$(if $(BTI_SO),cp $(BUILD)/test/bti-guarded $(BTI_SO) $(STATIC)/ && echo bti-guarded >> $(STATIC)/LIST)
 
 # test/bti-guarded.c wants libtimens's code mapped with BTI enforced,
 # which no program linked with Debian 12's start files can have (they

@@ -6,16 +6,16 @@
 # nothing.
 . "$(dirname "$0")/cli/tap.sh"
 require_binary
+require_helper
 require_root
 require_time_ns
 
 plan 18
 f=$scratch/clocks
-# A clock reading inside, in ns, through the vDSO.
-reader="$PY -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC), time.clock_gettime_ns(time.CLOCK_BOOTTIME))'"
 field() { sed -n "s/^$1 \([0-9]*\)\.\([0-9]*\)$/\1\2/p" "$f" | sed 's/^0*//'; }
 
-out=$("$T" run --save "$f" -b 100d -- sh -c "$reader")
+# The clocks inside, in ns, through the vDSO: the first two fields.
+out=$("$T" run --save "$f" -b 100d -- "$HELPER" clocks)
 ok $? "run --save: the command runs"
 head -1 "$f" | grep -qx 'timens-clocks 1'
 ok $? "the file is written, with its format line"
@@ -31,7 +31,7 @@ i=0
 while [ $i -lt $cycles ]; do
 	s_mono=$(field monotonic) s_boot=$(field boottime)
 	sleep 0.02
-	out=$("$T" run --continue "$f" --save "$f" -- sh -c "$reader") || back=$((back + 1000))
+	out=$("$T" run --continue "$f" --save "$f" -- "$HELPER" clocks) || back=$((back + 1000))
 	set -- $out
 	if [ "$1" -lt "$s_mono" ] || [ "$2" -lt "$s_boot" ]; then back=$((back + 1)); fi
 	gaps="$gaps $(( ($1 - s_mono) / 1000 ))"
@@ -67,28 +67,35 @@ printf 'timens-clocks 9\n' >"$scratch/v9"
 grep -q "another version" "$scratch/err"
 ok $? "another format version: said so"
 
-# timens save PID FILE: a process in a namespace 2 days ahead.
-"$T" run -m 2d -b 3d -- sleep 30 &
+# timens save PID FILE: COMMAND, in a namespace 2 days ahead, by the pid
+# it writes (where the kernel has no exec switch, timens waits outside).
+"$T" run -m 2d -b 3d -- sh -c 'echo $$ >"$1"; exec sleep 30' sh "$scratch/cpid" &
 p=$!
 cleanup_pids="$cleanup_pids $p"
-sleep 0.3
-"$T" save "$p" "$scratch/snap"
+wait_until test -s "$scratch/cpid"
+cpid=$(cat "$scratch/cpid")
+cleanup_pids="$cleanup_pids $cpid"
+"$T" save "$cpid" "$scratch/snap"
 ok $? "timens save PID FILE"
 mono_days=$(sed -n 's/^monotonic \([0-9]*\)\..*/\1/p' "$scratch/snap")
 host_mono=$(cut -d' ' -f1 /proc/uptime | cut -d. -f1)
 [ $((mono_days / 86400)) -ge 2 ] && [ $((mono_days / 86400)) -le 3 ]
 ok $? "the snapshot has the namespace's monotonic clock ($mono_days s, 2 days ahead)"
-kill "$p" 2>/dev/null
+kill "$p" "$cpid" 2>/dev/null
 # Told to stop: timens saves at once, even if COMMAND takes its time.
-"$T" run --save "$scratch/stop" -- sh -c 'trap "" TERM; sleep 3' &
+# COMMAND ignores SIGTERM, says it is ready, and waits for the file: it
+# exits 7 once the file is there, 3 if it never comes.
+"$T" run --save "$scratch/stop" -- sh -c 'trap "" TERM; echo >"$1"
+	i=0
+	until [ -s "$2" ]; do [ $i -lt 200 ] || exit 3; sleep 0.05; i=$((i + 1)); done
+	exit 7' sh "$scratch/ready" "$scratch/stop" &
 p=$!
-sleep 0.5
+wait_until test -e "$scratch/ready"
 kill -TERM "$p"
-sleep 0.5
-test -s "$scratch/stop"
-ok $? "SIGTERM to timens run --save: the clocks are saved while COMMAND still runs"
 wait "$p"
-is $? 0 "COMMAND, which ignored SIGTERM, ran to its end and its status passed through"
+is $? 7 "SIGTERM to timens run --save: the clocks are saved while COMMAND still runs, and its status passes through"
+head -1 "$scratch/stop" | grep -qx 'timens-clocks 1'
+ok $? "the file saved is a timens clocks file"
 "$T" save 999999999 "$scratch/none" 2>"$scratch/err"
 is $? 125 "save of a missing process: exit 125"
 exit $((tap_failed > 0))

@@ -4,23 +4,20 @@
 # unshare), and every --json output through a real JSON parser.
 . "$(dirname "$0")/cli/tap.sh"
 require_binary
+require_helper
 require_root
 require_time_ns
 unshare --help 2>/dev/null | grep -q -- --boottime ||
 	skip_all "util-linux unshare without --monotonic/--boottime"
 
-# A process in a namespace with monotonic +1234 s and boottime +5678 s.
-unshare --fork --time --monotonic 1234 --boottime 5678 sleep 60 &
+# A process in a namespace with monotonic +1234 s and boottime +5678 s:
+# unshare's child, which writes its pid and becomes sleep.
+unshare --fork --time --monotonic 1234 --boottime 5678 \
+	sh -c 'echo $$ >"$1"; exec sleep 60' sh "$scratch/pid" &
 holder=$!
 cleanup_pids="$holder"
-pid=
-i=0
-while [ -z "$pid" ] && [ $i -lt 100 ]; do
-	pid=$(pgrep -P "$holder" sleep)
-	[ -n "$pid" ] || sleep 0.05
-	i=$((i + 1))
-done
-[ -n "$pid" ] || { echo "Bail out! unshare did not start sleep"; exit 1; }
+wait_until test -s "$scratch/pid" && pid=$(cat "$scratch/pid") &&
+	wait_until is_comm "$pid" sleep || { echo "Bail out! unshare did not start sleep"; exit 1; }
 cleanup_pids="$pid $holder"
 ino=$(stat -L -c %i "/proc/$pid/ns/time")
 diag "sleep is $pid in time namespace $ino; unshare is $holder"
@@ -83,35 +80,24 @@ is "$(json_get "[(n['processes'], n['pid'], n['command'], n['offsets']['boottime
 is "$(json_get "len([n for n in d['namespaces'] if n['ns']['ino'] == $(stat -L -c %i /proc/self/ns/time)])" \
 	<"$scratch/json")" 1 "list --json: our own namespace too"
 
-# unshare --time without a fork: on 6.2+ the exec of sleep moves it in.
-rm -f "$scratch/ready"
-unshare --time --boottime 4242 sh -c 'echo >"$1"; exec sleep 60' sh "$scratch/ready" &
+# unshare --time without a fork: on 6.2+ the exec of sleep moves it in;
+# before, sleep stays outside and holds it as its time_for_children.
+unshare --time --boottime 4242 sleep 60 &
 execd=$!
 cleanup_pids="$cleanup_pids $execd"
-i=0
-while [ ! -e "$scratch/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-sleep 0.1
-eino=$(stat -L -c %i "/proc/$execd/ns/time")
+wait_until is_comm "$execd" sleep
+if has_feature exec_switch; then ens=time; else ens=time_for_children; fi
+eino=$(stat -L -c %i "/proc/$execd/ns/$ens")
 "$T" list --json | json_get "[n['offsets']['boottime_ns'] for n in d['namespaces'] if n['ns']['ino'] == $eino]" >"$scratch/out"
 is "$(cat "$scratch/out")" "[4242000000000]" "list: the namespace of unshare --time without --fork"
 
 # A namespace nobody has entered yet: a process that unshared and set the
 # offsets but has neither forked nor exec'd holds it as time_for_children.
 rm -f "$scratch/ready"
-"$PY" -c '
-import ctypes, os, sys, time
-libc = ctypes.CDLL(None, use_errno=True)
-if libc.unshare(0x80) != 0:
-    sys.exit(1)
-with open("/proc/self/timens_offsets", "w") as f:
-    f.write("boottime 4343 0\n")
-open(sys.argv[1], "w").close()
-time.sleep(60)
-' "$scratch/ready" &
+"$HELPER" pending "$scratch/ready" 4343 &
 pending=$!
 cleanup_pids="$cleanup_pids $pending"
-i=0
-while [ ! -e "$scratch/ready" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_until test -e "$scratch/ready"
 pino=$(stat -L -c %i "/proc/$pending/ns/time_for_children")
 "$T" list --json | json_get "[(n['processes'], n['pid'], n['offsets']['boottime_ns']) for n in d['namespaces'] if n['ns']['ino'] == $pino]" >"$scratch/out"
 is "$(cat "$scratch/out")" "[(0, $pending, 4343000000000)]" \
@@ -120,11 +106,17 @@ is "$(cat "$scratch/out")" "[(0, $pending, 4343000000000)]" \
 # Command lines are bytes: quotes, backslashes, tabs and invalid UTF-8
 # must still give valid JSON.
 arg=$(printf 'q"b\\c\tx\377')
-"$T" run -b 3s -- sh -c 'sleep 60; :' "$arg" &
+# The shell writes its pid (timens's own where timens waits outside, on
+# kernels without the exec switch); it runs sleep 1 in a loop: killing the
+# shell at the end leaves the sleep behind, with our stdout, a second at most.
+rm -f "$scratch/wpid"
+"$T" run -b 3s -- sh -c 'echo $$ >"$0"; while sleep 1; do :; done' "$scratch/wpid" "$arg" &
 weird=$!
 cleanup_pids="$cleanup_pids $weird"
-sleep 0.3
-wino=$(stat -L -c %i "/proc/$weird/ns/time")
+wait_until test -s "$scratch/wpid"
+wsh=$(cat "$scratch/wpid")
+cleanup_pids="$cleanup_pids $wsh"
+wino=$(stat -L -c %i "/proc/$wsh/ns/time")
 "$T" list --json >"$scratch/json"
 is "$(json_get "[n['command'] for n in d['namespaces'] if n['ns']['ino'] == $wino][0].endswith('q\"b\\\\c\\tx\\ufffd')" <"$scratch/json")" \
 	True "list --json: a command line with quotes, tabs and invalid UTF-8 is escaped"
@@ -138,8 +130,8 @@ up1=$(cut -d' ' -f1 /proc/uptime)
 echo "$got $up0 $up1 $own_boot" | awk '{ b = $1 + $4 / 1e9 - 5678;
 	exit !(b >= $2 - 0.02 && b <= $3 + 0.02) }'
 ok $? "enter PID: /proc/uptime inside reads 5678 s more ($got, ours $up0..$up1)"
-got=$("$T" enter "$pid" -- "$PY" -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
-mono=$("$PY" -c 'import time; print(time.clock_gettime_ns(time.CLOCK_MONOTONIC))')
+got=$("$T" enter "$pid" -- "$HELPER" clocks | cut -d' ' -f1)
+mono=$("$HELPER" clocks | cut -d' ' -f1)
 own_mono=$("$T" show --json | json_get "d['offsets']['monotonic_ns']")
 d=$(echo "$got $mono $own_mono" | awk '{ printf "%d", ($1 - $2 + $3) / 1e9 }')
 [ "$d" -ge 1232 ] && [ "$d" -le 1234 ]

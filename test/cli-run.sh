@@ -6,65 +6,45 @@
 # offsets the kernel refuses.
 . "$(dirname "$0")/cli/tap.sh"
 require_binary
+require_helper
 require_root
 require_time_ns
 
-# Prints CLOCK_MONOTONIC and CLOCK_BOOTTIME through libc (the vDSO) and
-# through the raw system call, in nanoseconds.
-cat >"$scratch/clocks.py" <<'PY'
-import ctypes, os, time
-class timespec(ctypes.Structure):
-    _fields_ = [("sec", ctypes.c_long), ("nsec", ctypes.c_long)]
-NR = {"x86_64": 228, "aarch64": 113}.get(os.uname().machine)
-libc = ctypes.CDLL(None, use_errno=True)
-def raw(clk):
-    if NR is None:
-        return -1
-    ts = timespec()
-    if libc.syscall(NR, clk, ctypes.byref(ts)) != 0:
-        return -1
-    return ts.sec * 10**9 + ts.nsec
-print(time.clock_gettime_ns(time.CLOCK_MONOTONIC), time.clock_gettime_ns(time.CLOCK_BOOTTIME),
-      raw(time.CLOCK_MONOTONIC), raw(time.CLOCK_BOOTTIME))
-PY
-
-# Runs `timens run ARGS... -- python3 clocks.py` between two readings of
-# our own clocks and checks every reading inside against WANT_MONO and
-# WANT_BOOT: offsets relative to ours ("+N" nanoseconds) or values at
-# start ("=N").
-cat >"$scratch/check.py" <<'PY'
-import json, subprocess, sys, time
-T, py, script, want_mono, want_boot = sys.argv[1:6]
-args = sys.argv[6:]
-own = json.loads(subprocess.check_output([T, "show", "--json"]))["offsets"]
-def now():
-    return time.clock_gettime_ns(time.CLOCK_MONOTONIC), time.clock_gettime_ns(time.CLOCK_BOOTTIME)
-before = now()
-out = subprocess.check_output([T, "run"] + args + ["--", py, script])
-after = now()
-mono_vdso, boot_vdso, mono_raw, boot_raw = map(int, out.split())
-ok = True
-def check(name, got, lo, hi):
-    global ok
-    good = lo <= got <= hi
-    print("# %s %d in [%d, %d]: %s" % (name, got, lo, hi, "yes" if good else "NO"))
-    ok = ok and good
-def window(want, i):
-    if want.startswith("="):
-        v = int(want[1:])
-        return v, v + (after[i] - before[i])
-    d = int(want[1:])
-    return before[i] + d, after[i] + d
-for name, got, want, i in (("monotonic vdso", mono_vdso, want_mono, 0),
-                           ("boottime vdso", boot_vdso, want_boot, 1),
-                           ("monotonic raw", mono_raw, want_mono, 0),
-                           ("boottime raw", boot_raw, want_boot, 1)):
-    if got == -1 and "raw" in name:
-        print("# no raw clock_gettime number for this machine")
-        continue
-    check(name, got, *window(want, i))
-sys.exit(0 if ok else 1)
-PY
+# in_window NAME GOT WANT BEFORE AFTER: GOT, a clock read inside, against
+# WANT: an offset from our clock ("+N" ns: GOT in [BEFORE+N, AFTER+N]) or
+# the value at start ("=N": GOT in [N, N+AFTER-BEFORE]), BEFORE and AFTER
+# our readings of that clock around the run (shell arithmetic is 64-bit).
+in_window() {
+	case $3 in
+	=*) lo=${3#=} hi=$((${3#=} + $5 - $4)) ;;
+	*) lo=$(($4 + ${3#+})) hi=$(($5 + ${3#+})) ;;
+	esac
+	if [ "$2" -ge "$lo" ] && [ "$2" -le "$hi" ]; then
+		diag "$1 $2 in [$lo, $hi]: yes"
+	else
+		diag "$1 $2 in [$lo, $hi]: NO"
+		return 1
+	fi
+}
+# run_clocks WANT_MONO WANT_BOOT ARGS...: `timens run ARGS... -- helper
+# clocks` between two readings of our own clocks; every reading inside,
+# through the vDSO and the raw system call, must be as WANT_MONO and
+# WANT_BOOT say (in_window).
+run_clocks() {
+	want_mono=$1 want_boot=$2
+	shift 2
+	before=$("$HELPER" clocks) && inside=$("$T" run "$@" -- "$HELPER" clocks) &&
+		after=$("$HELPER" clocks) || return 1
+	# shellcheck disable=SC2086
+	set -- $before $inside $after
+	# $1 $2: ours before; $5-$8: inside (vDSO, raw); $9 ${10}: ours after
+	r=0
+	in_window "monotonic vdso" "$5" "$want_mono" "$1" "$9" || r=1
+	in_window "boottime vdso" "$6" "$want_boot" "$2" "${10}" || r=1
+	in_window "monotonic raw" "$7" "$want_mono" "$1" "$9" || r=1
+	in_window "boottime raw" "$8" "$want_boot" "$2" "${10}" || r=1
+	return $r
+}
 
 DAY=86400000000000
 own_boot=$("$T" show --json | json_get "d['offsets']['boottime_ns']")
@@ -80,14 +60,11 @@ d=$(echo "$got $up" | awk -v own="$own_boot" '{ printf "%d", $1 - $2 + own / 1e9
 [ "$d" -ge 8640000 ] && [ "$d" -le 8640002 ]
 ok $? "run -b 100d: /proc/uptime reads 100 days more (+$d s)"
 
-"$PY" "$scratch/check.py" "$T" "$PY" "$scratch/clocks.py" \
-	"+$((100 * DAY - own_mono))" "+$((7 * DAY - own_boot))" -m 100d -b 1w
+run_clocks "+$((100 * DAY - own_mono))" "+$((7 * DAY - own_boot))" -m 100d -b 1w
 ok $? "run -m 100d -b 1w: both clocks shifted, through the vDSO and the raw syscall"
-"$PY" "$scratch/check.py" "$T" "$PY" "$scratch/clocks.py" \
-	"+0" "+$((-own_boot + 1500000000))" -b 1.5s
+run_clocks "+0" "+$((-own_boot + 1500000000))" -b 1.5s
 ok $? "run -b 1.5s: boottime shifted, monotonic as outside"
-"$PY" "$scratch/check.py" "$T" "$PY" "$scratch/clocks.py" \
-	"=5000000000000" "=1000000000" --uptime 1s --monotonic-value 5000s
+run_clocks "=5000000000000" "=1000000000" --uptime 1s --monotonic-value 5000s
 ok $? "run --uptime 1s --monotonic-value 5000s: clocks start at those values"
 
 got=$("$T" run --uptime 1000 -- cat /proc/uptime | cut -d' ' -f1)

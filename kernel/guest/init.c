@@ -148,8 +148,9 @@ static double now_s(void)
 
 /*
  * Show one line of a program's output; return 1 if it reports a skip: a
- * TAP "ok ... # SKIP", `go test -v`'s "--- SKIP: " (indented for a
- * subtest), pytest -rs's "SKIPPED [N] ...".
+ * TAP "ok ... # SKIP" or a skipped plan ("1..0 # SKIP": nothing ran),
+ * `go test -v`'s "--- SKIP: " (indented for a subtest), pytest -rs's
+ * "SKIPPED [N] ...".
  */
 static int show_line(const char *line)
 {
@@ -157,6 +158,7 @@ static int show_line(const char *line)
 
 	out("    %s\n", line);
 	return (!strncmp(line, "ok ", 3) && strstr(line, "# SKIP") != NULL) ||
+	       !strncmp(line, "1..0 # SKIP", 11) ||
 	       !strncmp(go, "--- SKIP: ", 10) || !strncmp(line, "SKIPPED [", 9);
 }
 

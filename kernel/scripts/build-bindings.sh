@@ -14,7 +14,8 @@
 #   python  Debian's python3.11 with the standard library (less what
 #           no test can reach, listed below), pytest and what it
 #           imports, the C extension and libtimens.so, the shared
-#           libraries all of it loads, util-linux's setpriv, dash
+#           libraries all of it loads (the guest's base has dash as
+#           /bin/sh and util-linux's setpriv, which the tests use)
 # A build that fails leaves its program out of the archive but not out of
 # the plan: the guest then reports it as failed (it cannot be executed).
 . "$(dirname "$0")/lib.sh"
@@ -116,21 +117,13 @@ for p in pytest _pytest pluggy iniconfig py attr; do
 done
 cpio_file "$dist/py.py" "$dist/py.py" 0644
 
-# dash as /bin/sh, over busybox's link: a test runs sh under another
-# name (subprocess's executable=), which a multi-call binary takes for
-# the applet to run ("ignored-name: applet not found").
-cpio_file /bin/sh /bin/dash
-# util-linux's setpriv (the tests run code as nobody with its
-# --reuid/--regid/--clear-groups, which busybox's lacks), over busybox's
-# /bin/setpriv; /usr/bin/readlink, which a test names.
-cpio_file /usr/bin/setpriv /usr/bin/setpriv
-echo "slink /bin/setpriv /usr/bin/setpriv 0777 0 0" >> "$list"
+# /usr/bin/readlink, which a test names.
 echo "slink /usr/bin/readlink /bin/busybox 0777 0 0" >> "$list"
 
 # The shared libraries of all of it (the base list has the loader).
 # (ldd fails on the entries that are not host paths: /timens-py/...)
 {
-	ldd "$py" /usr/bin/setpriv /bin/dash
+	ldd "$py"
 	grep -o "^file [^ ]*\.so[^ ]*" "$list" | cut -d' ' -f2 | xargs -r ldd || true
 	[ "$built" = 0 ] || ldd "$build"/python/timens/*.so
 } 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\/(usr\/)?lib/ { print $3 }

@@ -7,8 +7,9 @@
 # static test programs for KIND, and /plan, which tells /init what to run.
 #   patched  the new clone3_timens selftest, the clone3 and timens selftests
 #            of TREE, libtimens's tests (native path expected), the benchmark
-#   vanilla  the same kernel selftests, for comparison (no libtimens tests)
+#   vanilla  the same kernel selftests, for comparison, and libtimens's tests
 #   old      libtimens's tests only (fallback paths)
+# and in each the CLI's shell tests (build-cli.sh).
 # libtimens's programs come from $TIMENS_TEST_STATIC (default
 # build/test-static of the project, made by `make test-static`); for an
 # arm64 guest (ARCH arm64, x86_64 by default) from
@@ -47,6 +48,7 @@ arm64_libs() {
 			seen="$seen$n "
 			[ "$n" = ld-linux-aarch64.so.1 ] && continue
 			for d in "$libtests" "$ul/lib/$multiarch" "$ul/usr/lib/$multiarch" \
+				 "$cl/lib/$multiarch" "$cl/usr/lib/$multiarch" \
 				 "/lib/$multiarch" "/usr/lib/$multiarch" ""; do
 				[ -n "$d" ] || die "arm64 guest: no $n for $f"
 				[ -e "$d/$n" ] || continue
@@ -128,6 +130,12 @@ if [ "$ARCH" = x86_64 ]; then
 		[ "${GUEST_BINDINGS:-1}" = 0 ] || "$KDIR/scripts/build-bindings.sh" "$kind" "$work" ;;
 	esac
 fi
+# The CLI's shell tests, in every guest that runs libtimens's suite (after
+# the bindings: it adds python3 only where they have not); its dash is
+# /bin/sh in every guest.
+clitests=-
+[ ! -f "$libtests/LIST" ] || clitests=$libtests
+"$KDIR/scripts/build-cli.sh" "$work" "$clitests" "$ARCH"
 
 list=$work/cpio.list
 {
@@ -150,6 +158,7 @@ list=$work/cpio.list
 	# same Debian version, built from the same configuration).
 	if [ "$ARCH" = arm64 ]; then
 		ul=$CACHE/userland-arm64/root multiarch=aarch64-linux-gnu
+		cl=$CACHE/cli-arm64/root
 	else
 		ul= multiarch=x86_64-linux-gnu
 	fi
@@ -158,15 +167,23 @@ list=$work/cpio.list
 		echo "dir $d 0755 0 0"
 	done
 	echo "file /bin/busybox $ul/bin/busybox 0755 0 0"
-	/bin/busybox --list-full | grep -vE '(^|/)(busybox|unshare|nsenter|init|linuxrc)$' |
+	# (setpriv too: busybox's lacks --reuid and the like; /bin/sh is
+	# dash, from build-cli.sh, which says why.)
+	/bin/busybox --list-full |
+		grep -vE '(^|/)(busybox|unshare|nsenter|setpriv|sh|init|linuxrc)$' |
 		while read -r a; do echo "slink /$a /bin/busybox 0777 0 0"; done
-	for b in /usr/bin/unshare /usr/bin/nsenter; do
+	for b in /usr/bin/unshare /usr/bin/nsenter /usr/bin/setpriv; do
 		echo "file $b $ul$b 0755 0 0"
 	done
+	mapfile -t elf < "$work/cli.elf"
 	if [ "$ARCH" = arm64 ]; then
-		arm64_libs "$ul/usr/bin/unshare" "$ul/usr/bin/nsenter" $(find "$work/libtimens" -type f)
+		arm64_libs "$ul/usr/bin/unshare" "$ul/usr/bin/nsenter" "$ul/usr/bin/setpriv" \
+			"${elf[@]}" $(find "$work/libtimens" -type f)
 	else
-		ldd /usr/bin/unshare /usr/bin/nsenter | grep -oE '/[^ ]+\.so[^ ]*' | sort -u |
+		# (ldd names each file on a line of its own: not a library)
+		ldd /usr/bin/unshare /usr/bin/nsenter /usr/bin/setpriv "${elf[@]}" |
+			awk '$2 == "=>" && $3 ~ /^\// { print $3 }
+			     NF == 2 && $1 ~ /^\// { print $1 }' | sort -u |
 			while read -r l; do echo "file $l $(readlink -f "$l") 0755 0 0"; done
 	fi
 	for d in clone3 timens libtimens; do
@@ -176,6 +193,7 @@ list=$work/cpio.list
 			echo "file /$d/$(basename "$f") $f 0755 0 0"
 		done
 	done
+	cat "$work/cli.list"
 	[ ! -f "$work/bindings.list" ] || cat "$work/bindings.list"
 } > "$list"
 "$tree/usr/gen_init_cpio" "$list" | gzip -1 > "$out"

@@ -6,13 +6,16 @@
 # Installs what it needs, builds three x86_64 kernels (Debian's 6.12 with
 # the series of patches/, the same 6.12 without it as a baseline, Debian's
 # 6.1 as it is) and two arm64 ones (6.12 patched and baseline, cross-built),
-# builds libtimens's static tests for each architecture, boots each kernel
-# under QEMU with its own test plan, and judges the results:
+# builds libtimens's static tests (and the static tool for the CLI's shell
+# tests) for each architecture, boots each kernel under QEMU with its own
+# test plan, and judges the results:
 #   - 6.12 patched: everything must pass, except a kernel selftest that
 #     fails the same way on the 6.12 baseline of the same architecture
 #     (reported as pre-existing);
-#   - 6.12 baseline: must boot and finish; its results are for comparison;
-#   - 6.1: libtimens's suite must pass (fallback paths).
+#   - 6.12 baseline: must boot and finish, and libtimens's suite and the
+#     CLI's tests must pass (emulated paths); its kernel selftests' results
+#     are for comparison;
+#   - 6.1: libtimens's suite and the CLI's tests must pass (fallback paths).
 # KERNEL_BASELINE=0 skips the baseline kernels; then the pre-existing
 # failures listed in KNOWN_PREEXISTING are accepted instead.
 # KERNEL_ARCHES (default "x86_64 arm64") picks the architectures.  The arm64
@@ -173,17 +176,17 @@ judge612() { # PREFIX RC_PATCHED RC_BASELINE: the 6.12 pair of one architecture
 	if [ "$BASELINE" = 1 ]; then
 		finished "${1}6.12-baseline" "$3"
 		[ "$3" = 2 ] || { pass=$((pass + 1)); echo "ok      ${1}6.12-baseline booted and finished" >> "$summary"; }
-		# libtimens must pass on the baseline as anywhere (its emulated
-		# paths); the kernel's own selftests there are for comparison.
+		# libtimens and the CLI must pass on the baseline as anywhere (the
+		# emulated paths); the kernel's own selftests there are for comparison.
 		judge_lib "${1}6.12-baseline" "$base"
 	fi
 }
-judge_lib() { # GUEST LOG: libtimens/* strictly, the rest as information
+judge_lib() { # GUEST LOG: libtimens/* and cli/* strictly, the rest as information
 	local st name
 	while read -r st name; do
 		case $name:$st in
-		libtimens/*:PASS) pass=$((pass + 1)); echo "ok      $1 $name" >> "$summary" ;;
-		libtimens/*) fail=$((fail + 1)); echo "not ok  $1 $name" >> "$summary" ;;
+		libtimens/*:PASS | cli/*:PASS) pass=$((pass + 1)); echo "ok      $1 $name" >> "$summary" ;;
+		libtimens/* | cli/*) fail=$((fail + 1)); echo "not ok  $1 $name" >> "$summary" ;;
 		*) echo "info    $1 $st $name" >> "$summary" ;;
 		esac
 	done < <(results "$2")

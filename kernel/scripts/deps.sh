@@ -16,6 +16,11 @@ PKGS="$PKGS dash golang-go python3.11 python3-dev python3-pytest"
 PKGS="$PKGS qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross libcap-dev:arm64"
 # Unpacked for the arm64 guests' userland: see build-guest.sh.
 USERLAND_ARM64="busybox-static util-linux libselinux1 libpcre2-8-0"
+# And for the CLI's shell tests there (build-cli.sh): dash, python3 (for
+# JSON) and the libraries it and util-linux's setpriv load.  In a
+# directory of their own.
+CLI_ARM64="dash python3.11-minimal libpython3.11-minimal libpython3.11-stdlib
+libexpat1 zlib1g libcap-ng0"
 
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -45,25 +50,32 @@ else
 		--no-install-recommends "${missing[@]}"
 fi
 
-# The arm64 userland: the packages' files under $CACHE/userland-arm64,
-# fetched again only when the candidate versions change.
-ul=$CACHE/userland-arm64
-# (One apt-cache call: each takes seconds.)
-want=$(apt-cache policy $(printf '%s:arm64 ' $USERLAND_ARM64) |
-	awk '/^[^ ]/ { p = $1 } /^ *Candidate:/ { print p, $2 }')
-if [ "$(cat "$ul/.versions" 2>/dev/null)" != "$want" ]; then
-	say "unpacking arm64 userland: $(echo $USERLAND_ARM64)"
+# unpack_arm64 DIR PKG...: the arm64 packages' files under DIR/root, and
+# each one's list of paths in DIR/PKG.list, fetched again only when the
+# candidate versions change.
+unpack_arm64() {
+	local ul=$1 want debs d
+	shift
+	# (One apt-cache call: each takes seconds.)
+	want=$(apt-cache policy $(printf '%s:arm64 ' "$@") |
+		awk '/^[^ ]/ { p = $1 } /^ *Candidate:/ { print p, $2 }')
+	[ "$(cat "$ul/.versions" 2>/dev/null)" != "$want" ] || return 0
+	say "unpacking arm64 packages into $ul: $*"
 	rm -rf "$ul"
 	mkdir -p "$ul"
 	# Downloaded where apt's sandbox user may write.
 	debs=$(mktemp -d)
 	chmod 777 "$debs"
-	(cd "$debs" && for p in $USERLAND_ARM64; do
+	(cd "$debs" && for p in "$@"; do
 		apt-get download -q "$p:arm64" || { apt_update; apt-get download -q "$p:arm64"; }
 	done) >&2
 	for d in "$debs"/*.deb; do
 		dpkg-deb -x "$d" "$ul/root"
+		dpkg-deb --fsys-tarfile "$d" | tar -t | sed 's|^\./|/|; s|/$||; /^$/d' \
+			> "$ul/$(dpkg-deb -f "$d" Package).list"
 	done
 	rm -rf "$debs"
 	echo "$want" > "$ul/.versions"
-fi
+}
+unpack_arm64 "$CACHE/userland-arm64" $USERLAND_ARM64
+unpack_arm64 "$CACHE/cli-arm64" $CLI_ARM64

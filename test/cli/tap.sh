@@ -6,6 +6,8 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${TIMENS_BUILD:-$top/build}
 T=$build/timens
+# Clock readings and a pending namespace (test/cli/helper.c).
+HELPER=$build/test/cli/helper
 # Debian's python3 first: a per-user install (pyenv) may be out of reach
 # of the unprivileged user some tests switch to.
 PY=/usr/bin/python3
@@ -65,11 +67,24 @@ skip_all() {
 	exit 0
 }
 done_testing() { [ "$tap_failed" = 0 ]; }
+# wait_until CMD...: runs CMD every 50 ms until it succeeds; fails after
+# 10 s (no timing is asserted: a slow machine only waits longer).
+wait_until() {
+	_w=0
+	until "$@"; do
+		[ $_w -lt 200 ] || return 1
+		sleep 0.05
+		_w=$((_w + 1))
+	done
+}
+# is_comm PID NAME: PID runs NAME (it has exec'd it).
+is_comm() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
 
 require_binary() {
 	[ -x "$T" ] || { echo "Bail out! $T not built (make cli)"; exit 1; }
 	[ -n "$PY" ] || skip_all "python3 is needed to parse JSON"
 }
+require_helper() { [ -x "$HELPER" ] || { echo "Bail out! $HELPER not built (make tests)"; exit 1; }; }
 require_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
 require_time_ns() { [ -e /proc/self/ns/time ] || skip_all "kernel without time namespaces"; }
 # A copy of the binary that the unprivileged user can reach, wherever the
