@@ -140,9 +140,19 @@ static void check_pac(void)
 
 	pid = fork();
 	if (pid == 0) {
-		/* Signed with 1, authenticated with 2: a fault at the aut (FPAC) or at the call. */
-		void (*f)(void) = (void (*)(void))(uintptr_t)pac_auth(pac_sign(p, 1), 2);
+		/*
+		 * Signed with modifier 1, authenticated with one whose PAC
+		 * differs (the field may be as small as 7 bits: two modifiers
+		 * can give the same one): a fault at the aut (FPAC) or at the
+		 * call.  Where signing changes nothing, every PAC is the same
+		 * and the call goes through.
+		 */
+		uint64_t s = pac_sign(p, 1), mod = 2;
+		void (*f)(void);
 
+		while (mod < 64 && pac_sign(p, mod) == s)
+			mod++;
+		f = (void (*)(void))(uintptr_t)pac_auth(s, mod);
 		f();
 		_exit(0);
 	}
