@@ -347,7 +347,7 @@ test-static: $(UAPI_STAMP)
 			$(CPPFLAGS) $(CFLAGS) -c -o $$o $$f || exit 1; \
 	done
 	@rm -f $(STATIC)/LIST $(STATIC)/BENCH
-	@for t in $(TEST_SRCS) $(STATIC_BENCH); do \
+	@for t in $(filter-out $(BTI_TEST),$(TEST_SRCS)) $(STATIC_BENCH); do \
 		n=$$(basename $$t .c); \
 		$(CC) $(TEST_CFLAGS) $(LIB_INC) -Ibench $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) \
 			-static -o $(STATIC)/$$n $$t $(TEST_LIB) $(STATIC)/lib/*.o -pthread || exit 1; \
@@ -359,6 +359,47 @@ test-static: $(UAPI_STAMP)
 		$(LDFLAGS) -static -o $(STATIC)/timens $(CLI_SRCS) $(STATIC)/lib/*.o -pthread
 	@$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -static -o $(STATIC)/cli/helper \
 		test/cli/helper.c
+	@$(if $(BTI_SO),cp $(BUILD)/test/bti-guarded $(BTI_SO) $(STATIC)/ && echo bti-guarded >> $(STATIC)/LIST)
+
+# test/bti-guarded.c wants libtimens's code mapped with BTI enforced,
+# which no program linked with Debian 12's start files can have (they
+# carry no BTI note).  On arm64 it is linked, dynamically, against a copy
+# of libtimens.so made of the library's own objects without the start
+# files, which the loader maps guarded; the guests get it with the
+# program (test-static).  -z force-bti marks the copy despite libgcc's
+# unmarked arithmetic routines, which is sound only while our objects
+# reach them by direct calls alone (bl, b: BTI checks no direct branch),
+# as the recipe checks.  docs/design.md, "The assembly entry", has the rest.
+BTI_TEST := test/bti-guarded.c
+ifeq ($(ARCH):$(CF_PROTECTION),aarch64:-mbranch-protection=standard)
+BTI_SO := $(BUILD)/bti/$(LIB_SONAME)
+# The binutils of $(CC)'s target, cross or not.
+BTI_READELF := $(shell $(CC) -print-prog-name=readelf)
+BTI_NM      := $(shell $(CC) -print-prog-name=nm)
+$(BTI_SO): $(LIB_OBJS) $(LIB_MAP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CF_PROTECTION) $(LDFLAGS) -shared -nostartfiles -Wl,-soname,$(LIB_SONAME) \
+		-Wl,--version-script,$(LIB_MAP) -Wl,-z,noexecstack -Wl,-z,nodelete -Wl,-z,force-bti \
+		-o $@ $(LIB_OBJS) $(LDFLAGS_SAN) -pthread 2> $@.warn || { cat $@.warn; exit 1; }
+	@if grep -v -e '/libgcc\.a(' $@.warn | grep 'BTI turned on'; then \
+		echo "$@: inputs without BTI besides libgcc's (above)"; rm -f $@; exit 1; fi
+	@ours=" $$($(BTI_NM) --defined-only $(LIB_OBJS) | awk 'NF == 3 { print $$3 }' | tr '\n' ' ') "; \
+	imported=" $$($(BTI_NM) -u $(LIB_OBJS) | awk '$$1 == "U" { print $$2 }' | tr '\n' ' ') "; \
+	for s in $$($(BTI_NM) $@ | awk '$$2 == "t" { print $$3 }' | sort -u); do \
+		case $$imported in *" $$s "*) ;; *) continue ;; esac; \
+		case $$ours in *" $$s "*) continue ;; esac; \
+		bad=$$($(BTI_READELF) -rW $(LIB_OBJS) | \
+		       awk -v s=$$s '$$5 == s && $$3 !~ /^R_AARCH64_(CALL|JUMP)26$$/'); \
+		[ -z "$$bad" ] || { echo "$@: $$s, linked in without BTI, is reached by more than a direct call:"; \
+				    echo "$$bad"; rm -f $@; exit 1; }; \
+	done
+	@$(BTI_READELF) -n $@ | grep -q 'AArch64 feature: BTI' || { echo "$@: not BTI-marked"; rm -f $@; exit 1; }
+$(BUILD)/test/bti-guarded: $(BTI_TEST) $(TEST_LIBOBJS) $(BTI_SO) | $(UAPI_STAMP)
+	@mkdir -p $(@D)
+	$(call COMPILE,$(TEST_CFLAGS)) $(LDFLAGS) -o $@ $< $(TEST_LIBOBJS) $(BTI_SO) \
+		-Wl,-rpath,'$$ORIGIN/../bti' -pthread $(LDFLAGS_SAN)
+test-static: $(BUILD)/test/bti-guarded
+endif
 
 $(BUILD)/bench/%: bench/%.c $(LIB_A) | $(UAPI_STAMP)
 	@mkdir -p $(@D)

@@ -33,7 +33,9 @@ cc_static() { "$TCC" -static -O2 -g -isystem "$tree/usr/include" "$@"; }
 
 # arm64_libs BIN...: cpio lines for the dynamic loader and the shared
 # libraries BIN needs, found (ldd cannot run them here) through their
-# DT_NEEDED entries in the unpacked packages and in libc6:arm64.
+# DT_NEEDED entries beside libtimens's programs (test-static's copy of
+# libtimens.so for the dynamic bti-guarded), in the unpacked packages and
+# in libc6:arm64.
 arm64_libs() {
 	local todo=("$@") seen=" " f n d
 	echo "file /lib/ld-linux-aarch64.so.1 $(readlink -f /lib/ld-linux-aarch64.so.1) 0755 0 0"
@@ -45,7 +47,7 @@ arm64_libs() {
 			[[ $seen = *" $n "* ]] && continue
 			seen="$seen$n "
 			[ "$n" = ld-linux-aarch64.so.1 ] && continue
-			for d in "$ul/lib/$multiarch" "$ul/usr/lib/$multiarch" \
+			for d in "$libtests" "$ul/lib/$multiarch" "$ul/usr/lib/$multiarch" \
 				 "$cl/lib/$multiarch" "$cl/usr/lib/$multiarch" \
 				 "/lib/$multiarch" "/usr/lib/$multiarch" ""; do
 				[ -n "$d" ] || die "arm64 guest: no $n for $f"
@@ -176,7 +178,7 @@ list=$work/cpio.list
 	mapfile -t elf < "$work/cli.elf"
 	if [ "$ARCH" = arm64 ]; then
 		arm64_libs "$ul/usr/bin/unshare" "$ul/usr/bin/nsenter" "$ul/usr/bin/setpriv" \
-			"${elf[@]}"
+			"${elf[@]}" $(find "$work/libtimens" -type f)
 	else
 		# (ldd names each file on a line of its own: not a library)
 		ldd /usr/bin/unshare /usr/bin/nsenter /usr/bin/setpriv "${elf[@]}" |
