@@ -24,14 +24,7 @@ kind=$1 work=$2
 list=$work/bindings.list
 : > "$list"
 
-# plan NAME FLAGS ENV PATH [ARGS...], as in build-guest.sh
-plan() {
-	local name=$1 flags=$2 env=$3
-	shift 3
-	printf '%s\t%s\t%s\t%s\n' "$name" "$flags" "$env" "$*" >> "$work/plan"
-}
-cpio_file() { echo "file $1 $2 ${3:-0755} 0 0" >> "$list"; }
-cpio_dir() { echo "dir $1 0755 0 0" >> "$list"; }
+# plan, cpio_dir, cpio_file: lib.sh.
 
 py=/usr/bin/python3.11
 built=1

@@ -33,14 +33,7 @@ list=$work/cli.list elf=$work/cli.elf
 : > "$list"
 : > "$elf"
 
-# plan NAME FLAGS ENV PATH [ARGS...], as in build-guest.sh
-plan() {
-	local name=$1 flags=$2 env=$3
-	shift 3
-	printf '%s\t%s\t%s\t%s\n' "$name" "$flags" "$env" "$*" >> "$work/plan"
-}
-cpio_dir() { echo "dir $1 0755 0 0" >> "$list"; }
-cpio_file() { echo "file $1 $2 ${3:-0755} 0 0" >> "$list"; }
+# plan, cpio_dir, cpio_file: lib.sh.
 
 # Where a package's files are: this machine's own (dpkg -L) for an
 # x86_64 guest, the unpacked arm64 ones otherwise.

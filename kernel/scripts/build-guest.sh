@@ -62,12 +62,7 @@ arm64_libs() {
 
 plan=$work/plan
 : > "$plan"
-# plan NAME FLAGS ENV PATH [ARGS...]
-plan() {
-	local name=$1 flags=$2 env=$3
-	shift 3
-	printf '%s\t%s\t%s\t%s\n' "$name" "$flags" "$env" "$*" >> "$plan"
-}
+# plan NAME FLAGS ENV PATH [ARGS...]: lib.sh.
 
 "$TCC" -static -O2 -Wall -Werror -o "$work/init" "$KDIR/guest/init.c"
 

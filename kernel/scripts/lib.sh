@@ -56,3 +56,15 @@ set_arch() {
 	TCC=${CROSS}gcc
 	KIMAGE=arch/$KARCH/boot/$KTARGET
 }
+
+# For the scripts that build a guest (build-guest.sh and what it calls),
+# which set $work (the guest's folder) and, for the cpio lines, $list.
+# plan NAME FLAGS ENV PATH [ARGS...]: one line of the guest's /plan.
+plan() {
+	local name=$1 flags=$2 env=$3
+	shift 3
+	printf '%s\t%s\t%s\t%s\n' "$name" "$flags" "$env" "$*" >> "$work/plan"
+}
+# cpio_dir PATH, cpio_file PATH SOURCE [MODE]: lines of gen_init_cpio's list.
+cpio_dir() { echo "dir $1 0755 0 0" >> "$list"; }
+cpio_file() { echo "file $1 $2 ${3:-0755} 0 0" >> "$list"; }
