@@ -104,6 +104,22 @@ static void write_offsets(const char *path)
 	close(fd);
 }
 
+/*
+ * What the inplace path must know before it unshares: our namespace's fd
+ * (opened per call), time_for_children the same namespace, and that the
+ * setns() back will work (the probe: setns() into where we are).
+ */
+static int checked_own_ns(void)
+{
+	struct stat own, tfc;
+	int fd = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &own) || stat("/proc/thread-self/ns/time_for_children", &tfc) ||
+	    own.st_ino != tfc.st_ino || setns(fd, CLONE_NEWTIME))
+		die("bench-clone3", "checked inplace: %s", strerror(errno));
+	return fd;
+}
+
 /* One child made and waited for the way MODE makes it. */
 static void one(const struct row *r, struct limit_state *l)
 {
@@ -122,27 +138,16 @@ static void one(const struct row *r, struct limit_state *l)
 		pid = syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2);
 		break;
 	case MIN_INPLACE:
+	case MIN_INPLACE_CHECKED: {
+		int fd = r->mode == MIN_INPLACE ? l->own_ns : checked_own_ns();
+
 		if (unshare(CLONE_NEWTIME))
 			die("bench-clone3", "unshare: %s", strerror(errno));
 		write_offsets(l->offsets_path);
 		pid = syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2);
-		if (pid != 0 && setns(l->own_ns, CLONE_NEWTIME))
-			die("bench-clone3", "setns: %s", strerror(errno));
-		break;
-	case MIN_INPLACE_CHECKED: {
-		struct stat own, tfc;
-		int fd = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
-
-		if (fd < 0 || fstat(fd, &own) ||
-		    stat("/proc/thread-self/ns/time_for_children", &tfc) ||
-		    own.st_ino != tfc.st_ino || setns(fd, CLONE_NEWTIME) ||
-		    unshare(CLONE_NEWTIME))
-			die("bench-clone3", "checked inplace: %s", strerror(errno));
-		write_offsets(l->offsets_path);
-		pid = syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2);
 		if (pid != 0 && setns(fd, CLONE_NEWTIME))
 			die("bench-clone3", "setns: %s", strerror(errno));
-		if (pid != 0)
+		if (pid != 0 && fd != l->own_ns)
 			close(fd);
 		break;
 	}

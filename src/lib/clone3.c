@@ -586,9 +586,15 @@ static long child_path_finish(struct clone_plan *p, long ret)
 #define ACK_SPIN_NS (20 * 1000)
 #define ACK_LIMIT_NS (100 * 1000 * 1000)
 
-static bool acked(const struct child_share *s, uint32_t seq)
+/* ACK answers call SEQ (numbers wrap). */
+static bool acked(uint32_t ack, uint32_t seq)
 {
-	return (int32_t)(__atomic_load_n(&s->ack, __ATOMIC_ACQUIRE) - seq) >= 0;
+	return (int32_t)(ack - seq) >= 0;
+}
+
+static uint32_t ack_now(const struct child_share *s)
+{
+	return __atomic_load_n(&s->ack, __ATOMIC_SEQ_CST);
 }
 
 static void child_await_ack(struct child_share *s, uint32_t seq)
@@ -598,18 +604,18 @@ static void child_await_ack(struct child_share *s, uint32_t seq)
 	uint32_t cur;
 	long r;
 
-	if (acked(s, seq) || raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t0))
+	if (acked(ack_now(s), seq) || raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t0))
 		return;
 	do {
 		raw_syscall(SYS_sched_yield, 0);
-		if (acked(s, seq) || raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t))
+		if (acked(ack_now(s), seq) || raw_syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t))
 			return;
 	} while ((t.tv_sec - t0.tv_sec) * NSEC_PER_SEC + (t.tv_nsec - t0.tv_nsec) < ACK_SPIN_NS);
 	/* Then we wake it: we look at this after our store (both fenced). */
 	__atomic_store_n(&s->ack_sleeping, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
-		cur = __atomic_load_n(&s->ack, __ATOMIC_SEQ_CST);
-		if ((int32_t)(cur - seq) >= 0)
+		cur = ack_now(s);
+		if (acked(cur, seq))
 			return;
 		r = raw_syscall(SYS_futex, &s->ack, FUTEX_WAIT, cur, &limit, NULL, 0);
 		if (r == -ETIMEDOUT || (r < 0 && r != -EINTR && r != -EAGAIN))
