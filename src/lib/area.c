@@ -34,25 +34,26 @@ static size_t area_size(size_t page)
 	return page + ((AREA_STACK + page - 1) & ~(page - 1)) + page;
 }
 
-static __thread struct clone_area *tls_area;
-static __thread struct child_share *tls_share;
+/* Per level (AREA_LEVELS, plan.h); TLS survives a fork, the areas' contents do not. */
+static __thread struct clone_area *tls_area[AREA_LEVELS];
+static __thread struct child_share *tls_share[AREA_LEVELS];
 static pthread_key_t area_key;
 static pthread_once_t area_key_once = PTHREAD_ONCE_INIT;
 static int area_key_err;
 
-/* The calling thread's child_share, made at its first child-path call. */
-struct child_share *timens__own_share(void)
+/* A's child_share, made at its first child-path call (signals blocked). */
+struct child_share *timens__own_share(struct clone_area *a)
 {
 	void *m;
 
-	if (tls_share)
-		return tls_share;
+	if (tls_share[a->level])
+		return tls_share[a->level];
 	m = mmap(NULL, sizeof(struct child_share), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return NULL;
-	tls_share = m;
-	return tls_share;
+	tls_share[a->level] = m;
+	return m;
 }
 
 /* The start of A's mapping: the area is its last page. */
@@ -63,25 +64,36 @@ static char *area_base(struct clone_area *a)
 	return (char *)a + page - area_size(page);
 }
 
-static void area_free(void *area)
+/* Level L's area and page unmapped, forgotten first. */
+static void level_free(int l)
 {
-	struct clone_area *a = area;
-	char *base = area_base(a);
-	struct child_share *share = NULL;
+	struct clone_area *a = tls_area[l];
+	struct child_share *share = tls_share[l];
 
 	/*
-	 * Forget it first: a signal handler, or another key's destructor,
-	 * may still call us in this thread and must make a new one.
+	 * Forget them first: a signal handler, or another key's destructor,
+	 * may still call us in this thread and must make new ones.
 	 */
-	if (tls_area == a) {
-		share = tls_share;
-		tls_area = NULL;
-		tls_share = NULL;
-	}
+	tls_area[l] = NULL;
+	tls_share[l] = NULL;
 	atomic_signal_fence(memory_order_seq_cst);
 	if (share)
 		munmap(share, sizeof(*share));
-	munmap(base, area_size(page_size()));
+	if (a)
+		munmap(area_base(a), area_size(page_size()));
+}
+
+/* The thread's exit: the key holds the first level, and stands for all. */
+static void area_free(void *area)
+{
+	int l;
+
+	if (tls_area[0] != area) {
+		munmap(area_base(area), area_size(page_size()));
+		return;
+	}
+	for (l = 0; l < AREA_LEVELS; l++)
+		level_free(l);
 }
 
 static void make_area_key(void)
@@ -90,28 +102,48 @@ static void make_area_key(void)
 }
 
 /* The fields of a new area, or of one a fork has wiped (signals blocked). */
-static void area_init(struct clone_area *a, pid_t tid)
+static void area_init(struct clone_area *a, pid_t tid, int level)
 {
 	a->threads_seen = false;
 	a->offsets_path[0] = '\0';
 	a->plan.stack_base = (uint64_t)(uintptr_t)area_base(a) + (uint64_t)page_size();
 	a->plan.stack_top = (uint64_t)(uintptr_t)a & ~(uint64_t)15;
+	a->plan.wait = 0;
+	a->level = level;
 	a->tid = tid;
 }
+
+static struct clone_area *level_area(pid_t tid, int level);
 
 /*
  * The calling thread's clone area, made on first use: NULL with errno
  * set if it cannot be.  Called with every signal blocked, so that no
- * handler's call sees an area half made.  One made by another task is
- * not ours: after a fork it reads as zeroes (tid 0) and is taken over as
- * it is; a task that shares its parent's memory and thread-local block
- * (CLONE_VM without CLONE_SETTLS), or a forked child where the area
- * could not be marked wipe-on-fork, finds another tid there and makes
- * its own.
+ * handler's call sees an area half made.  The first level whose plan no
+ * call waits on (a handler's call interrupting one that does takes the
+ * next: plan.h).
  */
 struct clone_area *timens__own_area(pid_t tid)
 {
-	struct clone_area *a = tls_area;
+	struct clone_area *a;
+	int l;
+
+	for (l = 0;; l++) {
+		a = level_area(tid, l);
+		if (!a || l == AREA_LEVELS - 1 || !a->plan.wait)
+			return a;
+	}
+}
+
+/*
+ * Level L's area.  One made by another task is not ours: after a fork
+ * it reads as zeroes (tid 0) and is taken over as it is; a task that
+ * shares its parent's memory and thread-local block (CLONE_VM without
+ * CLONE_SETTLS), or a forked child where the area could not be marked
+ * wipe-on-fork, finds another tid there and makes its own.
+ */
+static struct clone_area *level_area(pid_t tid, int l)
+{
+	struct clone_area *a = tls_area[l];
 	size_t page, size;
 	char *base;
 	int err;
@@ -123,14 +155,14 @@ struct clone_area *timens__own_area(pid_t tid)
 		 * A forked copy of us: the child-path page is still shared
 		 * with the thread we are a copy of, so it is not ours.
 		 */
-		if (tls_share)
-			munmap(tls_share, sizeof(*tls_share));
-		tls_share = NULL;
-		area_init(a, tid);
+		if (tls_share[l])
+			munmap(tls_share[l], sizeof(struct child_share));
+		tls_share[l] = NULL;
+		area_init(a, tid, l);
 		return a;
 	}
 	/* Whoever's page it is (a task sharing our memory may use it), not ours. */
-	tls_share = NULL;
+	tls_share[l] = NULL;
 	err = pthread_once(&area_key_once, make_area_key);
 	if (err || (err = area_key_err)) {
 		errno = err;
@@ -152,13 +184,13 @@ struct clone_area *timens__own_area(pid_t tid)
 	 * makes an area of its own.
 	 */
 	(void)madvise(base, size, MADV_WIPEONFORK);
-	err = pthread_setspecific(area_key, a);
+	err = l ? 0 : pthread_setspecific(area_key, a);
 	if (err) {
 		errno = err;
 		goto undo;
 	}
-	area_init(a, tid);
-	tls_area = a;
+	area_init(a, tid, l);
+	tls_area[l] = a;
 	return a;
 undo:
 	err = errno;

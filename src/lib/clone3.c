@@ -422,7 +422,8 @@ static bool child_awaits_ack(const struct clone_plan *p)
 static int child_path_begin(struct clone_plan *p)
 {
 	struct timens_clone_args *k = &p->kargs;
-	struct child_share *s = timens__own_share();
+	struct clone_area *area = (struct clone_area *)p;
+	struct child_share *s = timens__own_share(area);
 	const uint64_t tid_flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
 	sigset_t pending;
 
@@ -440,6 +441,14 @@ static int child_path_begin(struct clone_plan *p)
 	s->seq++;
 	s->ack_sleeping = 0;
 	s->await_ack = child_awaits_ack(p);
+	/*
+	 * Where the child waits for our mask, we wait for it with our mask
+	 * back (the entry, on the caller's stack), unless a handler's call
+	 * could then find no free area (plan.h).  A failed child is then
+	 * held until we have blocked signals again to reap it.
+	 */
+	p->wait_unblocked = s->await_ack && area->level < AREA_LEVELS - 1;
+	s->hold = p->wait_unblocked;
 	__atomic_store_n(&s->state, CHILD_PENDING, __ATOMIC_RELEASE);
 	/* STATE is its clear_child_tid until it reports: its death says so. */
 	k->flags = (k->flags & ~tid_flags) | CLONE_CHILD_CLEARTID;
@@ -540,7 +549,12 @@ static void take_back_exit_signal(const struct clone_plan *p, pid_t child)
 		kill(getpid(), sig);
 }
 
-/* After the child path's clone3: the pid, or -errno with the child reaped. */
+/*
+ * After the child path's clone3: the pid, or -errno with the child
+ * reaped.  Where the entry is to wait (wait_unblocked), at once, with
+ * PLAN_WAIT set; the entry comes back (signals blocked again, P->wait
+ * still set) only for a child that failed, which it holds for us.
+ */
 static long child_path_finish(struct clone_plan *p, long ret)
 {
 	struct child_share *s = (struct child_share *)(uintptr_t)p->child_share;
@@ -548,21 +562,33 @@ static long child_path_finish(struct clone_plan *p, long ret)
 	uint32_t st;
 	siginfo_t si;
 
+	if (p->wait) {
+		s = (struct child_share *)(uintptr_t)p->wait;
+		p->wait = 0;
+		st = child_state(s);
+		if ((st & 0xff) != CHILD_FAILED)
+			return ret;
+		__atomic_store_n(&s->state, CHILD_RELEASED, __ATOMIC_SEQ_CST);
+		raw_syscall(SYS_futex, &s->state, FUTEX_WAKE, 1, NULL, NULL, 0);
+		goto failed;
+	}
 	p->child_share = 0;
 	if (ret <= 0)
 		return ret;
-	st = child_wait(s, (pid_t)ret, flags);
-	/*
-	 * Ready, or killed before it could say (the caller will see that).
-	 * The entry stores the ack once our mask is back.
-	 */
-	if ((st & 0xff) != CHILD_FAILED) {
-		if (s->await_ack) {
-			p->ack = (uint64_t)(uintptr_t)&s->ack;
-			p->ack_seq = s->seq;
-		}
+	/* The entry stores the ack once our mask is back. */
+	if (s->await_ack) {
+		p->ack = (uint64_t)(uintptr_t)&s->ack;
+		p->ack_seq = s->seq;
+	}
+	if (p->wait_unblocked) {
+		p->wait = (uint64_t)(uintptr_t)s;
 		return ret;
 	}
+	st = child_wait(s, (pid_t)ret, flags);
+	/* Ready, or killed before it could say (the caller will see that). */
+	if ((st & 0xff) != CHILD_FAILED)
+		return ret;
+failed:
 	/* It exits: reap it, as if it had never been. */
 	if (!(flags & CLONE_THREAD)) {
 		while (waitid(P_PID, (id_t)ret, &si, WEXITED | __WALL) < 0 && errno == EINTR)
@@ -595,6 +621,17 @@ static bool acked(uint32_t ack, uint32_t seq)
 static uint32_t ack_now(const struct child_share *s)
 {
 	return __atomic_load_n(&s->ack, __ATOMIC_SEQ_CST);
+}
+
+/* Until *WORD is no longer WAS, for at most ACK_LIMIT_NS. */
+static void child_await_change(uint32_t *word, uint32_t was)
+{
+	const struct timespec limit = { ACK_LIMIT_NS / NSEC_PER_SEC, ACK_LIMIT_NS % NSEC_PER_SEC };
+	long r;
+
+	do
+		r = raw_syscall(SYS_futex, word, FUTEX_WAIT, was, &limit, NULL, 0);
+	while (r == -EINTR);
 }
 
 static void child_await_ack(struct child_share *s, uint32_t seq)
@@ -637,7 +674,8 @@ void timens__child_ns(struct child_share *s)
 	int *user_tid = (int *)(uintptr_t)s->user_child_tid;
 	bool clear_tid = s->user_tid_flags & CLONE_CHILD_CLEARTID;
 	/* Read before the report: the page is ours to read until then. */
-	uint32_t seq = s->seq, await_ack = s->await_ack;
+	uint32_t seq = s->seq, await_ack = s->await_ack, hold = s->hold;
+	uint32_t said;
 	long r, fd;
 
 	if (s->user_tid_flags & CLONE_CHILD_SETTID)
@@ -668,11 +706,15 @@ void timens__child_ns(struct child_share *s)
 	 * then it is EFAULT, harmless).
 	 */
 	raw_syscall(SYS_set_tid_address, r < 0 || !clear_tid ? NULL : user_tid);
-	__atomic_store_n(&s->state, r < 0 ? CHILD_FAILED | (uint32_t)-r << 8 : CHILD_READY,
-			 __ATOMIC_SEQ_CST);
+	said = r < 0 ? CHILD_FAILED | (uint32_t)-r << 8 : CHILD_READY;
+	__atomic_store_n(&s->state, said, __ATOMIC_SEQ_CST);
 	raw_syscall(SYS_futex, &s->state, FUTEX_WAKE, 1, NULL, NULL, 0);
-	if (r < 0)
+	if (r < 0) {
+		/* Held (our own copy of the page): until released, or 100 ms. */
+		if (hold)
+			child_await_change(&s->state, said);
 		raw_syscall(SYS_exit, 127);
+	}
 	/* Our own copy of the page (await_ack), mapped whatever the caller does. */
 	if (await_ack)
 		child_await_ack(s, seq);
@@ -963,6 +1005,8 @@ long timens__clone_setup(struct clone_plan *p)
 
 	p->child_share = 0;
 	p->ack = 0;
+	p->wait = 0;
+	p->wait_unblocked = false;
 
 	/*
 	 * Inplace for a single-threaded caller allowed to setns() back;
@@ -1011,7 +1055,7 @@ long timens__clone_setup(struct clone_plan *p)
 
 long timens__clone_finish(struct clone_plan *p, long ret)
 {
-	if (p->child_share)
+	if (p->child_share || p->wait)
 		ret = child_path_finish(p, ret);
 	if (p->kind == PLAN_KIND_HELPER && ret > 0) {
 		if (p->path == TIMENS_PATH_HELPER_PROCESS) {
@@ -1026,6 +1070,7 @@ long timens__clone_finish(struct clone_plan *p, long ret)
 	if (p->own_ns_fd >= 0) {
 		timens__setns_back(p->own_ns_fd);
 		close(p->own_ns_fd);
+		p->own_ns_fd = -1;
 	}
 	if (ret < 0) {
 		timens__set_last_path(TIMENS_PATH_NONE);

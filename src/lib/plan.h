@@ -32,6 +32,7 @@
 #define PLAN_HARGS		(PLAN_SAVED_SIZE + 248)	/* clone_args for the helper */
 #define PLAN_ACK		(PLAN_SAVED_SIZE + 344)	/* child path: the child's ack word, else 0 */
 #define PLAN_ACK_SEQ		(PLAN_SAVED_SIZE + 352)	/* ... and the value to store there */
+#define PLAN_WAIT		(PLAN_SAVED_SIZE + 360)	/* child path: the share to wait on, mask back */
 
 /* struct clone_call (stubs.h): the number, then the five arguments. */
 #define CALL_NR			0
@@ -42,6 +43,33 @@
 #define CALL_ARG4		40
 #define CALL_SIZE		48
 
+/*
+ * The child path's struct child_share as the entry sees it, and the
+ * states of its first word (clone3.c says who writes which).
+ */
+#define SHARE_STATE		0
+#define SHARE_WAITING		4
+#define SHARE_SI		72	/* a siginfo_t for the entry's waitid() */
+#define SI_PID			16	/* si_pid in it, on every architecture */
+#define CHILD_DIED		0	/* the kernel's, at the exit of a child sharing our memory */
+#define CHILD_PENDING		1
+#define CHILD_READY		2	/* in its namespace, back to the caller's code */
+#define CHILD_FAILED		3	/* | errno << 8: it exits (once released, if held) */
+#define CHILD_RELEASED		4	/* by us: a held failed child may exit */
+
+/* The entry's yields before it sleeps on the word (clone3.c: CHILD_SPIN_US). */
+#define WAIT_YIELDS		512
+
+#ifdef __ASSEMBLER__
+/* The C headers' values, the same on every architecture. */
+#define EINTR			4
+#define P_PID			1
+#define WNOHANG			1
+#define WEXITED			4
+#define WNOWAIT			0x01000000
+#define __WALL			0x40000000
+#endif
+
 #define PLAN_KIND_CLONE		2	/* the caller's thread calls clone3 */
 #define PLAN_KIND_HELPER	3	/* a vfork-style helper calls it */
 
@@ -50,6 +78,7 @@
 #define PREPARE_FAILED		1	/* errno is set; return -1 */
 
 #ifndef __ASSEMBLER__
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -72,12 +101,14 @@ struct clone_plan {
 	struct timens_clone_args hargs;
 	uint64_t ack;			/* child path: &child_share.ack, else 0 */
 	uint64_t ack_seq;		/* the call's child_share.seq */
+	uint64_t wait;			/* child path: &child_share, waited for unblocked */
 	/* C only from here on. */
 	uint64_t stack_base;		/* lowest byte of the area's stack */
 	struct timens_offset offset;
 	uint64_t unshare_flags;		/* what the helper unshares */
 	int own_ns_fd;			/* inplace: to setns back */
 	bool exit_signal_pending;	/* child path: before the clone */
+	bool wait_unblocked;		/* child path: the entry waits, mask back */
 	int caller_errno;		/* as the caller had it, for a success */
 	enum timens_path path;
 };
@@ -98,6 +129,7 @@ PLAN_CHECK(kargs, PLAN_KARGS);
 PLAN_CHECK(hargs, PLAN_HARGS);
 PLAN_CHECK(ack, PLAN_ACK);
 PLAN_CHECK(ack_seq, PLAN_ACK_SEQ);
+PLAN_CHECK(wait, PLAN_WAIT);
 #undef PLAN_CHECK
 _Static_assert(offsetof(struct clone_call, nr) == CALL_NR, "call: nr");
 _Static_assert(offsetof(struct clone_call, arg[0]) == CALL_ARG0, "call: arg");
@@ -122,6 +154,7 @@ _Static_assert(sizeof(struct timens_clone_args) == TIMENS_CLONE_ARGS_SIZE_VER3, 
 struct clone_area {
 	struct clone_plan plan;		/* first: a plan is its area */
 	pid_t tid;			/* the owner; 0 in a forked child */
+	int level;			/* AREA_LEVELS: for calls from handlers */
 	bool threads_seen;		/* inplace refused: not the only thread */
 	/* Our timens_offsets file, named as /proc numbers us (made once). */
 	char offsets_path[TIMENS_PROC_DIR_MAX + 16];
@@ -135,13 +168,6 @@ struct clone_area {
  * in STATE, which the kernel also clears (and wakes) should the child die
  * first: it is the child's clear_child_tid until it reports.
  */
-enum {
-	CHILD_DIED = 0,			/* written by the kernel at the child's exit */
-	CHILD_PENDING = 1,
-	CHILD_READY = 2,		/* in its namespace, back to the caller's code */
-	CHILD_FAILED = 3,		/* | errno << 8: it exits */
-};
-
 struct child_share {
 	uint32_t state;			/* CHILD_*, read and written atomically */
 	uint32_t waiting;		/* we sleep on STATE (FUTEX_WAIT) */
@@ -154,14 +180,29 @@ struct child_share {
 	uint32_t await_ack;		/* the child waits for ACK to reach SEQ ... */
 	uint32_t ack;			/* ... which we store once our mask is back */
 	uint32_t ack_sleeping;		/* the child sleeps on ACK: wake it (ACK + 4) */
+	uint32_t hold;			/* failed, it waits for CHILD_RELEASED */
+	uint32_t unused;
+	siginfo_t si;			/* the entry's look at a silent child */
 };
 _Static_assert(offsetof(struct child_share, ack_sleeping) ==
 	       offsetof(struct child_share, ack) + 4, "the entry's view of the ack");
+_Static_assert(offsetof(struct child_share, state) == SHARE_STATE, "share: state");
+_Static_assert(offsetof(struct child_share, waiting) == SHARE_WAITING, "share: waiting");
+_Static_assert(offsetof(struct child_share, si) == SHARE_SI, "share: si");
+_Static_assert(offsetof(siginfo_t, si_pid) == SI_PID, "siginfo: si_pid");
 
 
-/* area.c: the calling thread's clone area and child-path page. */
+/*
+ * A thread has up to AREA_LEVELS areas, each with its own child-path
+ * page: a call made by a signal handler while another waits for its
+ * child with the caller's mask back (PLAN_WAIT) takes the next level.
+ * The last level never waits that way, so no handler can interrupt it.
+ */
+#define AREA_LEVELS 3
+
+/* area.c: the calling thread's free clone area, and an area's child-path page. */
 struct clone_area *timens__own_area(pid_t tid);
-struct child_share *timens__own_share(void);
+struct child_share *timens__own_share(struct clone_area *a);
 
 #endif /* __ASSEMBLER__ */
 #endif

@@ -13,6 +13,8 @@
 #define SYS_exit		93
 #define SYS_rt_sigprocmask	135
 #define SYS_futex		98
+#define SYS_waitid		95
+#define SYS_sched_yield		124
 #define SYS_clone3		435
 #define SIG_SETMASK		2
 

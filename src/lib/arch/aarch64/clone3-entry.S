@@ -234,16 +234,21 @@ timens_clone3:
 	mov	x1, x0
 	mov	x0, x19
 	bl	timens__clone_finish
-
+.Lfinished:
 	/*
 	 * x0: the value to return; x19: the plan.  d8-d15 are the caller's
 	 * still: only C ran here, which keeps them.
 	 */
 	mov	x9, x0
 	add	x1, x19, #PLAN_OLDMASK
-	/* The child path's ack, for after the mask (x10, x11: the call keeps them). */
+	/*
+	 * The child path's ack, for after the mask, and the share to wait
+	 * on (PLAN_WAIT) with the plan (x10-x13: system calls keep them).
+	 */
 	ldr	x10, [x19, #PLAN_ACK]
 	ldr	x11, [x19, #PLAN_ACK_SEQ]
+	ldr	x12, [x19, #PLAN_WAIT]
+	mov	x13, x19
 	ldr	x30, [x19, #PLAN_RET]
 	ldp	x20, x21, [x19, #PLAN_X19 + 8]
 	ldp	x22, x23, [x19, #PLAN_X21 + 8]
@@ -277,10 +282,116 @@ timens_clone3:
 	mov	x8, #SYS_futex
 	svc	#0
 1:
+	cbnz	x12, .Lwait
 	mov	x0, x9
+	.cfi_remember_state
 	AUTIASP
 	RA_STATE_TOGGLE				/* plain */
 	ret
+	.cfi_restore_state
+
+.Lwait:
+	/*
+	 * The child path, where its child's exit must meet the caller's own
+	 * mask (clone3.c, child_awaits_ack): we wait for its report here,
+	 * mask back, on the caller's stack, in registers that a handler
+	 * (and its calls, on another level's plan) gives back as they were:
+	 * x9 the pid, x12 the share, x13 the plan, x30 the return address
+	 * (signed).  The caller's callee-saved registers are theirs again
+	 * already.  Yield first, then sleep on the word, looking every 10 ms
+	 * whether the child died before it could say (the kernel does not
+	 * clear a word of a child with memory of its own).
+	 */
+	mov	w14, #WAIT_YIELDS
+2:
+	ldar	w15, [x12]
+	cmp	w15, #CHILD_PENDING
+	b.ne	.Lsaid
+	subs	w14, w14, #1
+	b.eq	3f
+	mov	x8, #SYS_sched_yield
+	svc	#0
+	b	2b
+3:
+	mov	w15, #1
+	str	w15, [x12, #SHARE_WAITING]
+	dmb	ish
+4:
+	ldar	w15, [x12]
+	cmp	w15, #CHILD_PENDING
+	b.ne	.Lsaid
+	mov	x0, x12
+	mov	x1, #0				/* FUTEX_WAIT */
+	mov	x2, #CHILD_PENDING
+	adrp	x3, .Lnap
+	add	x3, x3, :lo12:.Lnap
+	mov	x8, #SYS_futex
+	svc	#0
+	ldar	w15, [x12]
+	cmp	w15, #CHILD_PENDING
+	b.ne	.Lsaid
+	mov	x0, #P_PID
+	mov	x1, x9
+	add	x2, x12, #SHARE_SI
+	mov	x3, #(WEXITED | WNOHANG)
+	movk	x3, #((WNOWAIT | __WALL) >> 16), lsl #16
+	mov	x4, #0
+	mov	x8, #SYS_waitid
+	svc	#0
+	cmn	x0, #EINTR
+	b.eq	4b
+	cbnz	x0, .Lsaid			/* reaped by a handler: dead */
+	ldr	w15, [x12, #SHARE_SI + SI_PID]
+	cmp	w15, w9
+	b.ne	4b
+.Lsaid:
+	/* Ready, or dead without a word: the pid. */
+	ldr	w15, [x12]
+	and	w15, w15, #0xff
+	cmp	w15, #CHILD_FAILED
+	b.eq	.Lwait_failed
+	str	xzr, [x13, #PLAN_WAIT]		/* the plan is free from here on */
+	mov	x0, x9
+	.cfi_remember_state
+	AUTIASP
+	RA_STATE_TOGGLE				/* plain */
+	ret
+	.cfi_restore_state
+
+.Lwait_failed:
+	/*
+	 * It failed and waits, held, for us to reap it: every signal
+	 * blocked again, back on the area's stack, finish again (it sees
+	 * PLAN_WAIT set).  In a forked copy of us, made by a handler as we
+	 * waited, the area is zeroes and the child not ours: just its errno.
+	 */
+	ldr	x16, [x13, #PLAN_STACK_TOP]
+	cbz	x16, .Lwait_copy
+	mov	x0, #SIG_SETMASK
+	adrp	x1, .Lall
+	add	x1, x1, :lo12:.Lall
+	mov	x2, #0
+	mov	x3, #8
+	mov	x8, #SYS_rt_sigprocmask
+	svc	#0
+	mov	x19, x13
+	mov	sp, x16
+	CFI_PLAN 19
+	mov	x0, x19
+	mov	x1, x9
+	bl	timens__clone_finish
+	b	.Lfinished
+
+.Lwait_copy:
+	.cfi_def_cfa sp, 0
+	.cfi_same_value x30			/* still signed */
+	.cfi_same_value x19
+	ldr	w0, [x12]
+	lsr	w0, w0, #8
+	neg	w0, w0
+	AUTIASP
+	RA_STATE_TOGGLE				/* plain */
+	b	.Lsyscall_error
 	.cfi_endproc
 	.size	timens_clone3, .-timens_clone3
 
@@ -369,5 +480,10 @@ timens__helper_clone:
 	brk	#0
 	.cfi_endproc
 	.size	timens__helper_clone, .-timens__helper_clone
+
+	.section .rodata
+	.p2align 3
+.Lnap:	.quad	0, 10000000			/* 10 ms, as clone3.c's CHILD_NAP_NS */
+.Lall:	.quad	-1
 
 	OBJECT_NOTES

@@ -172,16 +172,19 @@ timens_clone3:
 	movq	%rbx, %rdi
 	movq	%rax, %rsi
 	call	timens__clone_finish
-
+.Lfinished:
 	/*
 	 * rax: the value to return; rbx: the plan.  xmm5/xmm6 (the caller
 	 * keeps no vector register across a call) carry the child path's
-	 * ack past the plan's last read.
+	 * ack past the plan's last read, xmm7/xmm8 the share to wait on
+	 * (PLAN_WAIT) and the plan.
 	 */
 	movq	%rax, %r8
 	movq	PLAN_RET(%rbx), %r9
 	movq	PLAN_ACK(%rbx), %xmm5
 	movq	PLAN_ACK_SEQ(%rbx), %xmm6
+	movq	PLAN_WAIT(%rbx), %xmm7
+	movq	%rbx, %xmm8
 	leaq	PLAN_OLDMASK(%rbx), %rsi
 	movq	PLAN_RBP(%rbx), %rbp
 	movq	PLAN_R12(%rbx), %r12
@@ -217,8 +220,116 @@ timens_clone3:
 	movl	$SYS_futex, %eax
 	syscall
 1:
+	movq	%xmm7, %rdi
+	testq	%rdi, %rdi
+	jnz	.Lwait
 	movq	%r8, %rax
+	.cfi_remember_state
 	RETURN_TO %r9, 1
+	.cfi_restore_state
+
+.Lwait:
+	/*
+	 * The child path, where its child's exit must meet the caller's own
+	 * mask (clone3.c, child_awaits_ack): we wait for its report here,
+	 * mask back, on the caller's stack, in registers that a handler
+	 * (and its calls, on another level's plan) gives back as they were:
+	 * r8 the pid, r9 the return address, xmm7 the share, xmm8 the plan.
+	 * The caller's callee-saved registers are theirs again already.
+	 * Yield first, then sleep on the word, looking every 10 ms whether
+	 * the child died before it could say (the kernel does not clear a
+	 * word of a child with memory of its own).
+	 */
+	movl	$WAIT_YIELDS, %esi
+2:
+	movq	%xmm7, %rdi
+	cmpl	$CHILD_PENDING, SHARE_STATE(%rdi)
+	jne	.Lsaid
+	decl	%esi
+	jz	3f
+	movl	$SYS_sched_yield, %eax
+	syscall
+	jmp	2b
+3:
+	movl	$1, SHARE_WAITING(%rdi)
+	mfence
+4:
+	movq	%xmm7, %rdi
+	cmpl	$CHILD_PENDING, SHARE_STATE(%rdi)
+	jne	.Lsaid
+	xorl	%esi, %esi			/* FUTEX_WAIT */
+	movl	$CHILD_PENDING, %edx
+	leaq	.Lnap(%rip), %r10
+	movl	$SYS_futex, %eax
+	syscall
+	movq	%xmm7, %rdi
+	cmpl	$CHILD_PENDING, SHARE_STATE(%rdi)
+	jne	.Lsaid
+	movq	%r8, %xmm9
+	movq	%r8, %rsi
+	leaq	SHARE_SI(%rdi), %rdx
+	movl	$P_PID, %edi
+	movl	$(WEXITED | WNOHANG | WNOWAIT | __WALL), %r10d
+	xorl	%r8d, %r8d
+	movl	$SYS_waitid, %eax
+	syscall
+	movq	%xmm9, %r8
+	movq	%xmm7, %rdi
+	cmpq	$-EINTR, %rax
+	je	4b
+	testq	%rax, %rax
+	jnz	.Lsaid				/* reaped by a handler: dead */
+	cmpl	%r8d, SHARE_SI+SI_PID(%rdi)
+	jne	4b
+.Lsaid:
+	/* Ready, or dead without a word: the pid. */
+	movl	SHARE_STATE(%rdi), %eax
+	cmpb	$CHILD_FAILED, %al
+	je	.Lwait_failed
+	movq	%xmm8, %rdi
+	movq	$0, PLAN_WAIT(%rdi)		/* the plan is free from here on */
+	movq	%r8, %rax
+	.cfi_remember_state
+	RETURN_TO %r9, 1
+	.cfi_restore_state
+
+.Lwait_failed:
+	/*
+	 * It failed and waits, held, for us to reap it: every signal
+	 * blocked again, back on the area's stack, finish again (it sees
+	 * PLAN_WAIT set).  In a forked copy of us, made by a handler as we
+	 * waited, the area is zeroes and the child not ours: just its errno.
+	 */
+	movq	%xmm8, %rdi
+	cmpq	$0, PLAN_STACK_TOP(%rdi)
+	je	.Lwait_copy
+	movl	$SIG_SETMASK, %edi
+	leaq	.Lall(%rip), %rsi
+	xorl	%edx, %edx
+	movl	$8, %r10d
+	movl	$SYS_rt_sigprocmask, %eax
+	syscall
+	movq	%xmm8, %rbx
+	movq	PLAN_STACK_TOP(%rbx), %rsp
+	.cfi_escape 0x0f, 3, 0x73, PLAN_SP, 0x06
+	.cfi_escape 0x10, 16, 2, 0x73, PLAN_RET
+	.cfi_escape 0x10, 3, 2, 0x73, PLAN_RBX
+	movq	%rbx, %rdi
+	movq	%r8, %rsi
+	call	timens__clone_finish
+	jmp	.Lfinished
+
+.Lwait_copy:
+	.cfi_def_cfa %rsp, 0
+	.cfi_register %rip, %r9
+	.cfi_same_value %rbx
+	shrl	$8, %eax
+	negl	%eax
+	movq	%r9, -8(%rsp)
+	subq	$8, %rsp
+	.cfi_adjust_cfa_offset 8
+	.cfi_offset %rip, -8
+	jmp	.Lsyscall_error
 
 .Lfailed:
 	.cfi_def_cfa %rsp, 64
@@ -358,5 +469,10 @@ timens__helper_clone:
 	syscall
 	ud2
 	.size	timens__helper_clone, .-timens__helper_clone
+
+	.section .rodata
+	.p2align 3
+.Lnap:	.quad	0, 10000000			/* 10 ms, as clone3.c's CHILD_NAP_NS */
+.Lall:	.quad	-1
 
 	OBJECT_NOTES
