@@ -17,7 +17,7 @@ deny="$build/test/probe --deny-clone3"
 # from outside (clocks in the child, errno, fds, masks, namespaces, the
 # parent, signals, threads) and do not compare with a raw clone3, which
 # the filter refuses.
-tests="spawn spawn-fork spawn-fork-concurrent clone3-plain clone3-offsets clone3-signals
+tests="spawn spawn-fork spawn-fork-concurrent clone3-plain clone3-offsets clone3-signals clone3-reentry
 	clone3-threads clone3-parent clone3-pidns clone3-unpriv clone3-vfork-exec
 	continuity unshare"
 n=0

@@ -274,8 +274,8 @@ timens_clone3:
 	cbz	x10, 1f
 	stlr	w11, [x10]
 	dmb	ish
-	ldr	w12, [x10, #4]
-	cbz	w12, 1f
+	ldr	w15, [x10, #4]
+	cbz	w15, 1f
 	mov	x0, x10
 	mov	x1, #1				/* FUTEX_WAKE */
 	mov	x2, #0x7fffffff
