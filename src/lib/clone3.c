@@ -479,9 +479,8 @@ static uint32_t child_state(struct child_share *s)
  * own that dies before it reports says nothing.  So the sleep has a
  * timeout, and after each a look (without reaping) whether CHILD, ours,
  * is dead.  A CLONE_THREAD child is not ours to look at, but it shares
- * our memory, and the kernel clears the word.
+ * our memory, and the kernel clears the word.  (CHILD_NAP_NS: plan.h.)
  */
-#define CHILD_NAP_NS (10 * 1000 * 1000)
 
 static bool child_dead(pid_t child)
 {
@@ -675,6 +674,7 @@ void timens__child_ns(struct child_share *s)
 	bool clear_tid = s->user_tid_flags & CLONE_CHILD_CLEARTID;
 	/* Read before the report: the page is ours to read until then. */
 	uint32_t seq = s->seq, await_ack = s->await_ack, hold = s->hold;
+	bool own_page = s->enter;	/* a copy of the mapping: ours to read on */
 	uint32_t said;
 	long r, fd;
 
@@ -703,12 +703,16 @@ void timens__child_ns(struct child_share *s)
 	 * the mapping reads on, for the ack).  So first the caller's
 	 * clear_child_tid back (or none, not to overwrite a failure report),
 	 * then the word, then a wake-up by address alone (on a page gone by
-	 * then it is EFAULT, harmless).
+	 * then it is EFAULT, harmless).  With a copy of the page of our own
+	 * we wake the caller only if it sleeps (it says so, fenced, before
+	 * its last look; we look after our store): the first futex call on
+	 * a shared page costs a new process a lookup of it.
 	 */
 	raw_syscall(SYS_set_tid_address, r < 0 || !clear_tid ? NULL : user_tid);
 	said = r < 0 ? CHILD_FAILED | (uint32_t)-r << 8 : CHILD_READY;
 	__atomic_store_n(&s->state, said, __ATOMIC_SEQ_CST);
-	raw_syscall(SYS_futex, &s->state, FUTEX_WAKE, 1, NULL, NULL, 0);
+	if (!own_page || __atomic_load_n(&s->waiting, __ATOMIC_SEQ_CST))
+		raw_syscall(SYS_futex, &s->state, FUTEX_WAKE, 1, NULL, NULL, 0);
 	if (r < 0) {
 		/* Held (our own copy of the page): until released, or 100 ms. */
 		if (hold)

@@ -57,8 +57,14 @@
 #define CHILD_FAILED		3	/* | errno << 8: it exits (once released, if held) */
 #define CHILD_RELEASED		4	/* by us: a held failed child may exit */
 
-/* The entry's yields before it sleeps on the word (clone3.c: CHILD_SPIN_US). */
+/*
+ * The child path's wait for the report, in C (clone3.c, child_wait) or
+ * in the entry: yields first (for CHILD_SPIN_US in C, WAIT_YIELDS times
+ * in the entry), then sleeps on the word of CHILD_NAP_NS each, looking
+ * after each whether the child died without a word.
+ */
 #define WAIT_YIELDS		512
+#define CHILD_NAP_NS		10000000
 
 #ifdef __ASSEMBLER__
 /* The C headers' values, the same on every architecture. */

@@ -472,7 +472,7 @@ timens__helper_clone:
 
 	.section .rodata
 	.p2align 3
-.Lnap:	.quad	0, 10000000			/* 10 ms, as clone3.c's CHILD_NAP_NS */
+.Lnap:	.quad	0, CHILD_NAP_NS
 .Lall:	.quad	-1
 
 	OBJECT_NOTES
