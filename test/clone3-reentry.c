@@ -3,10 +3,12 @@
  * Calls from signal handlers while a call is in progress.  A caller with
  * another thread, SIGCHLD at its default: the child path, which waits
  * for its child with the caller's mask back, so a signal may arrive and
- * its handler call timens_clone3() again.  A third thread sends SIGUSR1
- * and SIGUSR2 to the calling thread, fast; each handler makes a child
- * with offsets of its own, and SIGUSR2's may interrupt SIGUSR1's, three
- * calls deep.  Every call must succeed with its own offsets, vDSO and
+ * its handler call timens_clone3() again.  A timer armed just before
+ * each call sends SIGUSR1 a few microseconds into it (the other thread
+ * blocks every signal); its handler arms a second timer for SIGUSR2 and
+ * calls, and SIGUSR2's handler calls too, three calls deep.  Each call
+ * gives its child offsets of its own.  Every call must succeed with its
+ * offsets, vDSO and
  * raw syscall.  And handlers must run while a call's child is still
  * making its namespace (still in ours, its pid known by
  * CLONE_PARENT_SETTID), as they would right after the raw syscall: a
@@ -15,12 +17,13 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -33,9 +36,8 @@
 
 /* Shared: what each depth's child read (a child per depth at a time). */
 static struct clock_sample *samples;
-static pid_t caller_tid;
 static uint64_t own_ino;
-static atomic_bool stop;
+static timer_t timers[2];	/* SIGUSR1's, SIGUSR2's */
 /* Calls whose sample is in use: 0 outside, 1 in main's, ... */
 static volatile sig_atomic_t depth;
 /* Calls inside timens_clone3() now, and main's child once the kernel made it. */
@@ -94,6 +96,15 @@ static bool one_call(int d)
 	return good;
 }
 
+/* TIMER fires once, US microseconds from now. */
+static void arm(timer_t timer, long us)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, us * 1000 } };
+
+	if (timer_settime(timer, 0, &its, NULL))
+		tap_bail("timer_settime: %s", strerror(errno));
+}
+
 static void on_signal(int sig)
 {
 	int saved = errno, d = depth, in = inside;
@@ -111,49 +122,14 @@ static void on_signal(int sig)
 	}
 	atomic_fetch_add(&interrupted[in < DEPTHS ? in : DEPTHS - 1], 1);
 	atomic_fetch_add(&handler_calls, 1);
+	if (sig == SIGUSR1)
+		arm(timers[1], 20);
 	if (!one_call(d))
 		atomic_fetch_add(&bad_calls, 1);
 	errno = saved;
 }
 
-/* Until *WORD is WANT, or the test stops. */
-static bool await_value(volatile sig_atomic_t *word, int want)
-{
-	const struct timespec tick = { 0, 1000 };
-
-	while (*word != want)
-		if (atomic_load(&stop) || nanosleep(&tick, NULL))
-			return false;
-	return true;
-}
-
-/*
- * As soon as main's call has made its child (the kernel wrote its pid),
- * SIGUSR1 to the calling thread; once that handler's call is under way,
- * SIGUSR2.  Polled with 1 us sleeps.
- */
-static void *signaller(void *arg)
-{
-	const struct timespec tick = { 0, 1000 };
-	int last = 0, c;
-
-	(void)arg;
-	prctl(PR_SET_TIMERSLACK, 1UL);
-	while (!atomic_load(&stop)) {
-		c = main_child;
-		if (!c || c == last) {
-			nanosleep(&tick, NULL);
-			continue;
-		}
-		last = c;
-		syscall(SYS_tgkill, getpid(), caller_tid, SIGUSR1);
-		if (await_value(&inside, 2))
-			syscall(SYS_tgkill, getpid(), caller_tid, SIGUSR2);
-	}
-	return NULL;
-}
-
-/* Each case seen once at least (a loaded machine may schedule the sender late). */
+/* Each case seen once at least (a timer may fire before or after a call). */
 static bool seen_all(void)
 {
 	return atomic_load(&caught_early) && atomic_load(&interrupted[1]) &&
@@ -165,9 +141,11 @@ int main(int argc, char **argv)
 	struct caller_state before;
 	struct idle_thread idle;
 	struct sigaction sa;
+	struct sigevent ev;
 	sigset_t all, old;
-	pthread_t sender;
-	int i, failed = 0;
+	int i, t, failed = 0;
+	/* SIGUSR1 that far into main's calls: in its set-up, or in its wait. */
+	static const long delay_us[] = { 5, 20, 60 };
 
 	/* The child path's wait: on a kernel with the series, emulate. */
 	setenv("TIMENS_PATH", "emulate", 1);
@@ -177,29 +155,34 @@ int main(int argc, char **argv)
 	tap_plan(11);
 
 	samples = shared_alloc(sizeof(*samples) * DEPTHS);
-	caller_tid = (pid_t)syscall(SYS_gettid);
 	own_ino = ns_ino("/proc/self/ns/time");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
-	/* The other threads take none of the signals. */
+	for (t = 0; t < 2; t++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.sigev_notify = SIGEV_SIGNAL;
+		ev.sigev_signo = t ? SIGUSR2 : SIGUSR1;
+		if (timer_create(CLOCK_MONOTONIC, &ev, &timers[t]))
+			tap_bail("timer_create: %s", strerror(errno));
+	}
+	/* The other thread takes none of the signals. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	idle_thread_start(&idle);
-	if (pthread_create(&sender, NULL, signaller, NULL))
-		tap_bail("cannot start the signalling thread");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	caller_state_get(&before);
-	/* That state, with the sender's thread gone at the end. */
-	before.threads--;
 
-	for (i = 0; i < MAX_CALLS && (i < CALLS || !seen_all()); i++)
+	for (i = 0; i < MAX_CALLS && (i < CALLS || !seen_all()); i++) {
+		arm(timers[0], delay_us[i % 3]);
 		if (!one_call(0))
 			failed++;
-	atomic_store(&stop, true);
-	pthread_join(sender, NULL);
+	}
+	/* The last timers out of the way. */
+	for (t = 0; t < 2; t++)
+		timer_delete(timers[t]);
 
 	tap_ok(failed == 0, "%d calls from a thread taking signals: all made children with "
 	       "their offsets (%d did not)", i, failed);
