@@ -22,6 +22,13 @@
  *                    time_for_children and stores one word in shared
  *                    memory; the parent spins on it: the child path's
  *                    floor, for any caller.
+ *   minimal child + its area
+ *                    the same from threads that each hold what the
+ *                    child path keeps per thread, made as the library
+ *                    makes it (its clone area and child-path page): the
+ *                    floor for threads that call once or a few times, as
+ *                    here, where the mappings are made, copied by each
+ *                    fork and unmapped at the thread's exit.
  *   kernel floor     clone3(CLONE_NEWTIME) (6.3+), which copies the
  *                    offsets of our time_for_children: no user-space work.
  *
@@ -46,9 +53,11 @@
 
 #include "timens.h"
 #include "internal.h"
+#include "plan.h"
 #include "bench.h"
 
-enum mode { PLAIN, TIMENS, RAW_NEWTIME, MIN_INPLACE, MIN_INPLACE_CHECKED, MIN_CHILD };
+enum mode { PLAIN, TIMENS, RAW_NEWTIME, MIN_INPLACE, MIN_INPLACE_CHECKED, MIN_CHILD,
+	    MIN_CHILD_AREA };
 
 struct row {
 	int threads;		/* 1; 2 with an idle thread; 8 calling at once */
@@ -152,6 +161,7 @@ static void one(const struct row *r, struct limit_state *l)
 		break;
 	}
 	case MIN_CHILD:
+	case MIN_CHILD_AREA:
 		*l->word = 0;
 		pid = syscall(SYS_clone3, &a, TIMENS_CLONE_ARGS_SIZE_VER2);
 		if (pid == 0) {
@@ -191,6 +201,20 @@ static void one(const struct row *r, struct limit_state *l)
 	}
 }
 
+/* The calling thread's clone area and page, as its first child-path call makes them. */
+static void own_area(void)
+{
+	sigset_t all, old;
+	struct clone_area *a;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	a = timens__own_area((pid_t)syscall(SYS_gettid));
+	if (!a || !timens__own_share(a))
+		die("bench-clone3", "clone area: %s", strerror(errno));
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 struct worker {
 	pthread_t t;
 	const struct row *r;
@@ -206,6 +230,8 @@ static void *worker_main(void *arg)
 	int i;
 
 	limit_init(&l);
+	if (w->r->mode == MIN_CHILD_AREA)
+		own_area();
 	pthread_barrier_wait(w->start);
 	for (i = 0; i < w->iters; i++)
 		one(w->r, &l);
@@ -299,6 +325,8 @@ int main(int argc, char **argv)
 		  "<=1.30" },
 		/* 20 */ { CALLERS, MIN_CHILD, TIMENS_PATH_NONE, false, 18,
 		  "minimal child; 8 threads calling (limit)", "" },
+		{ CALLERS, MIN_CHILD_AREA, TIMENS_PATH_NONE, false, 18,
+		  "minimal child + its area; 8 threads (limit)", "" },
 	};
 	/* Library rows again, against their limit rows: { row, limit row }. */
 	static const struct { int row, base; const char *name, *target; } vs[] = {
@@ -307,6 +335,7 @@ int main(int argc, char **argv)
 		{ 10, 12, "timens_clone3 + clock read vs its minimal", "<=1.05" },
 		{ 15, 16, "timens_clone3; 2 threads vs minimal child", "<=1.05" },
 		{ 19, 20, "timens_clone3; 8 threads vs minimal child", "<=1.05" },
+		{ 19, 21, "timens_clone3; 8 threads vs minimal child + area", "" },
 	};
 	enum { NVS = sizeof(vs) / sizeof(vs[0]) };
 	enum { N = sizeof(all) / sizeof(all[0]) };
