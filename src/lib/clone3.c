@@ -379,28 +379,24 @@ static int child_path_check(const struct clone_plan *p, uint64_t flags)
 }
 
 /*
- * The child path keeps every signal blocked while its child works, so
- * that no handler runs on the area's stack.  The child's exit signal,
- * should it exit before we are done, is then made pending for the
- * process, where the raw syscall's meets the calling thread's own mask:
- * the kernel drops it at once for a thread that leaves it unblocked and
- * ignored (SIGCHLD's default), or runs that thread's handler.  Pending,
+ * Whether the child's exit must meet the caller's own mask: the raw
+ * syscall's exit signal does, and the kernel drops it at once for a
+ * thread that leaves it unblocked and ignored (SIGCHLD's default), or
+ * runs that thread's handler.  Made pending while we block every signal,
  * it is another thread's to wake up for (its epoll_wait() says EINTR),
  * to find in sigwaitinfo() or a signalfd, or to run the handler in.  A
  * child that exits at once (a failed exec, a `true`) did that in about
- * half of all calls with one other thread.  So the child, once it has
- * reported, waits until we have our mask back: the entry stores this
- * call's number in ACK after its last system call.  Only where it
- * matters: the caller leaves the signal unblocked (blocked, the raw
+ * half of all calls with one other thread.  So where this is true the
+ * entry waits for the report with our mask back (wait_unblocked), and
+ * the child, once it has reported, waits for the ack the entry stores
+ * once our mask is back (docs/design.md, "The child path").  It matters
+ * only where the caller leaves the signal unblocked (blocked, the raw
  * syscall's is pending too) and has other threads (alone, we drop an
  * ignored signal as our mask comes back, before any code of the
  * caller's can look), and SIGCHLD is not SIG_IGN (the kernel then sends
  * none).  Not a child sharing our memory (it could see the page
  * unmapped as it waits) nor one that holds us in a vfork (it would wait
- * in vain).  Unblocking an ignored exit signal for the call instead
- * would let a handler another thread installs meanwhile run on the
- * area's stack, which a fork from it (a forked child sees the area's
- * pages as zeroes) cannot survive.
+ * in vain).
  */
 static bool child_awaits_ack(const struct clone_plan *p)
 {

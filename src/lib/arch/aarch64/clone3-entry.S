@@ -23,7 +23,9 @@
  *   x14                       the plan, for the parent only
  *
  * The caller's signal mask is restored by the last system call before
- * returning, when nothing of the plan is needed any more.
+ * returning, when nothing of the plan is needed any more, but for the
+ * child path's wait with the caller's mask (.Lwait), which keeps what it
+ * needs in registers and marks its plan taken (PLAN_WAIT).
  *
  * Pointer authentication (with -mbranch-protection=pac-ret): the entry
  * signs x30 with the caller's sp (paciasp), which is also the sp the

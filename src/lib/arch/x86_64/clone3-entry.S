@@ -32,7 +32,10 @@
  * The caller's signal mask is restored by the last system call before
  * returning, when nothing of the plan is needed any more, so that a
  * signal handler calling timens_clone3() again cannot overwrite a plan
- * still in use.
+ * still in use.  The one exception is the child path's wait with the
+ * caller's mask (.Lwait; docs/design.md, "The child path"), which keeps
+ * what it needs in registers and marks its plan taken (PLAN_WAIT), so
+ * that a handler's call takes another level's.
  */
 #include "asm.h"
 #include "plan.h"
