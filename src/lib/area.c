@@ -153,10 +153,10 @@ static struct clone_area *level_area(pid_t tid, int l)
 	if (a && a->tid == 0) {
 		/*
 		 * A forked copy of us: the child-path page is still shared
-		 * with the thread we are a copy of, so it is not ours.
+		 * with the thread we are a copy of, so it is not ours.  It
+		 * stays mapped: a copy made by a handler while we waited on
+		 * it goes on reading it when the handler returns.
 		 */
-		if (tls_share[l])
-			munmap(tls_share[l], sizeof(struct child_share));
 		tls_share[l] = NULL;
 		area_init(a, tid, l);
 		return a;

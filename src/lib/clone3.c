@@ -618,15 +618,16 @@ static uint32_t ack_now(const struct child_share *s)
 	return __atomic_load_n(&s->ack, __ATOMIC_SEQ_CST);
 }
 
-/* Until *WORD is no longer WAS, for at most ACK_LIMIT_NS. */
+/* Until *WORD is no longer WAS, for about ACK_LIMIT_NS (a few more on spurious wake-ups). */
 static void child_await_change(uint32_t *word, uint32_t was)
 {
 	const struct timespec limit = { ACK_LIMIT_NS / NSEC_PER_SEC, ACK_LIMIT_NS % NSEC_PER_SEC };
+	int tries = 0;
 	long r;
 
 	do
 		r = raw_syscall(SYS_futex, word, FUTEX_WAIT, was, &limit, NULL, 0);
-	while (r == -EINTR);
+	while (r != -ETIMEDOUT && __atomic_load_n(word, __ATOMIC_SEQ_CST) == was && ++tries < 8);
 }
 
 static void child_await_ack(struct child_share *s, uint32_t seq)

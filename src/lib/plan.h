@@ -33,6 +33,7 @@
 #define PLAN_ACK		(PLAN_SAVED_SIZE + 344)	/* child path: the child's ack word, else 0 */
 #define PLAN_ACK_SEQ		(PLAN_SAVED_SIZE + 352)	/* ... and the value to store there */
 #define PLAN_WAIT		(PLAN_SAVED_SIZE + 360)	/* child path: the share to wait on, mask back */
+#define AREA_TID		(PLAN_SAVED_SIZE + 416)	/* struct clone_area's tid, past the plan */
 
 /* struct clone_call (stubs.h): the number, then the five arguments. */
 #define CALL_NR			0
@@ -196,6 +197,7 @@ _Static_assert(offsetof(struct child_share, state) == SHARE_STATE, "share: state
 _Static_assert(offsetof(struct child_share, waiting) == SHARE_WAITING, "share: waiting");
 _Static_assert(offsetof(struct child_share, si) == SHARE_SI, "share: si");
 _Static_assert(offsetof(siginfo_t, si_pid) == SI_PID, "siginfo: si_pid");
+_Static_assert(offsetof(struct clone_area, tid) == AREA_TID, "area: tid");
 
 
 /*

@@ -15,6 +15,7 @@
 #define SYS_futex		98
 #define SYS_waitid		95
 #define SYS_sched_yield		124
+#define SYS_gettid		178
 #define SYS_clone3		435
 #define SIG_SETMASK		2
 

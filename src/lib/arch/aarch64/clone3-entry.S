@@ -347,9 +347,9 @@ timens_clone3:
 	cmp	w15, w9
 	b.ne	4b
 .Lsaid:
-	/* Ready, or dead without a word: the pid. */
-	ldr	w15, [x12]
-	and	w15, w15, #0xff
+	/* Ready, or dead without a word: the pid.  w17 keeps the state. */
+	ldr	w17, [x12]
+	and	w15, w17, #0xff
 	cmp	w15, #CHILD_FAILED
 	b.eq	.Lwait_failed
 	str	xzr, [x13, #PLAN_WAIT]		/* the plan is free from here on */
@@ -364,11 +364,21 @@ timens_clone3:
 	/*
 	 * It failed and waits, held, for us to reap it: every signal
 	 * blocked again, back on the area's stack, finish again (it sees
-	 * PLAN_WAIT set).  In a forked copy of us, made by a handler as we
-	 * waited, the area is zeroes and the child not ours: just its errno.
+	 * PLAN_WAIT set).  Only if the plan still waits on this share and
+	 * the area is this thread's: a forked copy of us, made by a handler
+	 * as we waited, finds zeroes there (or, where the area could not be
+	 * marked wipe-on-fork, its parent's tid), or a plan a handler's
+	 * call has made since; the child is not its own: just its errno.
 	 */
+	mov	x8, #SYS_gettid
+	svc	#0
+	ldr	x16, [x13, #PLAN_WAIT]
+	cmp	x16, x12
+	b.ne	.Lwait_copy
+	ldr	w16, [x13, #AREA_TID]
+	cmp	w16, w0
+	b.ne	.Lwait_copy
 	ldr	x16, [x13, #PLAN_STACK_TOP]
-	cbz	x16, .Lwait_copy
 	mov	x0, #SIG_SETMASK
 	adrp	x1, .Lall
 	add	x1, x1, :lo12:.Lall
@@ -377,6 +387,7 @@ timens_clone3:
 	mov	x8, #SYS_rt_sigprocmask
 	svc	#0
 	mov	x19, x13
+	.cfi_escape REG_EXPR, 19, 2, BREG(19), PLAN_X19
 	mov	sp, x16
 	CFI_PLAN 19
 	mov	x0, x19
@@ -388,8 +399,7 @@ timens_clone3:
 	.cfi_def_cfa sp, 0
 	.cfi_same_value x30			/* still signed */
 	.cfi_same_value x19
-	ldr	w0, [x12]
-	lsr	w0, w0, #8
+	lsr	w0, w17, #8
 	neg	w0, w0
 	AUTIASP
 	RA_STATE_TOGGLE				/* plain */

@@ -12,6 +12,7 @@
 #define SYS_rt_sigprocmask	14
 #define SYS_sched_yield		24
 #define SYS_futex		202
+#define SYS_gettid		186
 #define SYS_waitid		247
 #define SYS_exit		60
 #define SYS_clone3		435

@@ -300,12 +300,22 @@ timens_clone3:
 	/*
 	 * It failed and waits, held, for us to reap it: every signal
 	 * blocked again, back on the area's stack, finish again (it sees
-	 * PLAN_WAIT set).  In a forked copy of us, made by a handler as we
-	 * waited, the area is zeroes and the child not ours: just its errno.
+	 * PLAN_WAIT set).  Only if the plan still waits on this share and
+	 * the area is this thread's: a forked copy of us, made by a handler
+	 * as we waited, finds zeroes there (or, where the area could not be
+	 * marked wipe-on-fork, its parent's tid), or a plan a handler's
+	 * call has made since; the child is not its own: just its errno.
+	 * esi keeps the state.
 	 */
+	movl	%eax, %esi
+	movl	$SYS_gettid, %eax
+	syscall
 	movq	%xmm8, %rdi
-	cmpq	$0, PLAN_STACK_TOP(%rdi)
-	je	.Lwait_copy
+	movq	%xmm7, %rdx
+	cmpq	%rdx, PLAN_WAIT(%rdi)
+	jne	.Lwait_copy
+	cmpl	%eax, AREA_TID(%rdi)
+	jne	.Lwait_copy
 	movl	$SIG_SETMASK, %edi
 	leaq	.Lall(%rip), %rsi
 	xorl	%edx, %edx
@@ -313,10 +323,10 @@ timens_clone3:
 	movl	$SYS_rt_sigprocmask, %eax
 	syscall
 	movq	%xmm8, %rbx
+	.cfi_escape 0x10, 3, 2, 0x73, PLAN_RBX
 	movq	PLAN_STACK_TOP(%rbx), %rsp
 	.cfi_escape 0x0f, 3, 0x73, PLAN_SP, 0x06
 	.cfi_escape 0x10, 16, 2, 0x73, PLAN_RET
-	.cfi_escape 0x10, 3, 2, 0x73, PLAN_RBX
 	movq	%rbx, %rdi
 	movq	%r8, %rsi
 	call	timens__clone_finish
@@ -326,6 +336,7 @@ timens_clone3:
 	.cfi_def_cfa %rsp, 0
 	.cfi_register %rip, %r9
 	.cfi_same_value %rbx
+	movl	%esi, %eax
 	shrl	$8, %eax
 	negl	%eax
 	movq	%r9, -8(%rsp)
