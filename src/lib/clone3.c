@@ -387,7 +387,7 @@ static int child_path_check(const struct clone_plan *p, uint64_t flags)
  * to find in sigwaitinfo() or a signalfd, or to run the handler in.  A
  * child that exits at once (a failed exec, a `true`) did that in about
  * half of all calls with one other thread.  So where this is true the
- * entry waits for the report with our mask back (wait_unblocked), and
+ * entry waits for the report with our mask back (child_share.hold), and
  * the child, once it has reported, waits for the ack the entry stores
  * once our mask is back (docs/design.md, "The child path").  It matters
  * only where the caller leaves the signal unblocked (blocked, the raw
@@ -443,8 +443,7 @@ static int child_path_begin(struct clone_plan *p)
 	 * could then find no free area (plan.h).  A failed child is then
 	 * held until we have blocked signals again to reap it.
 	 */
-	p->wait_unblocked = s->await_ack && area->level < AREA_LEVELS - 1;
-	s->hold = p->wait_unblocked;
+	s->hold = s->await_ack && area->level < AREA_LEVELS - 1;
 	__atomic_store_n(&s->state, CHILD_PENDING, __ATOMIC_RELEASE);
 	/* STATE is its clear_child_tid until it reports: its death says so. */
 	k->flags = (k->flags & ~tid_flags) | CLONE_CHILD_CLEARTID;
@@ -546,7 +545,7 @@ static void take_back_exit_signal(const struct clone_plan *p, pid_t child)
 
 /*
  * After the child path's clone3: the pid, or -errno with the child
- * reaped.  Where the entry is to wait (wait_unblocked), at once, with
+ * reaped.  Where the entry is to wait (S->hold), at once, with
  * PLAN_WAIT set; the entry comes back (signals blocked again, P->wait
  * still set) only for a child that failed, which it holds for us.
  */
@@ -575,7 +574,7 @@ static long child_path_finish(struct clone_plan *p, long ret)
 		p->ack = (uint64_t)(uintptr_t)&s->ack;
 		p->ack_seq = s->seq;
 	}
-	if (p->wait_unblocked) {
+	if (s->hold) {
 		p->wait = (uint64_t)(uintptr_t)s;
 		return ret;
 	}
@@ -1007,7 +1006,6 @@ long timens__clone_setup(struct clone_plan *p)
 	p->child_share = 0;
 	p->ack = 0;
 	p->wait = 0;
-	p->wait_unblocked = false;
 
 	/*
 	 * Inplace for a single-threaded caller allowed to setns() back;

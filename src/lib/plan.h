@@ -115,7 +115,6 @@ struct clone_plan {
 	uint64_t unshare_flags;		/* what the helper unshares */
 	int own_ns_fd;			/* inplace: to setns back */
 	bool exit_signal_pending;	/* child path: before the clone */
-	bool wait_unblocked;		/* child path: the entry waits, mask back */
 	int caller_errno;		/* as the caller had it, for a success */
 	enum timens_path path;
 };
@@ -187,7 +186,8 @@ struct child_share {
 	uint32_t await_ack;		/* the child waits for ACK to reach SEQ ... */
 	uint32_t ack;			/* ... which we store once our mask is back */
 	uint32_t ack_sleeping;		/* the child sleeps on ACK: wake it (ACK + 4) */
-	uint32_t hold;			/* failed, it waits for CHILD_RELEASED */
+	uint32_t hold;			/* the entry waits, our mask back; failed, the
+					   child waits for CHILD_RELEASED */
 	uint32_t unused;
 	siginfo_t si;			/* the entry's look at a silent child */
 };

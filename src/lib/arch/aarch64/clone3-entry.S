@@ -101,6 +101,19 @@
 	ldp	d14, d15, [x14, #PLAN_D14]
 .endm
 
+/*
+ * The emulated paths' return to the caller with the value in x9, sp the
+ * caller's and x30 signed; the code after it goes on with x30 signed.
+ */
+.macro RETURN_PID
+	mov	x0, x9
+	.cfi_remember_state
+	AUTIASP
+	RA_STATE_TOGGLE				/* plain */
+	ret
+	.cfi_restore_state
+.endm
+
 	.text
 
 /* pid_t timens_clone3(struct timens_clone_args *args, size_t size) */
@@ -285,12 +298,7 @@ timens_clone3:
 	svc	#0
 1:
 	cbnz	x12, .Lwait
-	mov	x0, x9
-	.cfi_remember_state
-	AUTIASP
-	RA_STATE_TOGGLE				/* plain */
-	ret
-	.cfi_restore_state
+	RETURN_PID
 
 .Lwait:
 	/*
@@ -353,12 +361,7 @@ timens_clone3:
 	cmp	w15, #CHILD_FAILED
 	b.eq	.Lwait_failed
 	str	xzr, [x13, #PLAN_WAIT]		/* the plan is free from here on */
-	mov	x0, x9
-	.cfi_remember_state
-	AUTIASP
-	RA_STATE_TOGGLE				/* plain */
-	ret
-	.cfi_restore_state
+	RETURN_PID
 
 .Lwait_failed:
 	/*
