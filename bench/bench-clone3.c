@@ -24,11 +24,11 @@
  *                    floor, for any caller.
  *   minimal child + its area
  *                    the same from threads that each hold what the
- *                    child path keeps per thread, made as the library
- *                    makes it (its clone area and child-path page): the
- *                    floor for threads that call once or a few times, as
- *                    here, where the mappings are made, copied by each
- *                    fork and unmapped at the thread's exit.
+ *                    child path keeps per thread, taken as the library
+ *                    takes it (its clone area and child-path page, made
+ *                    by the first round's threads and kept for the next
+ *                    when they exit): what those mappings cost each fork
+ *                    that copies them.
  *   kernel floor     clone3(CLONE_NEWTIME) (6.3+), which copies the
  *                    offsets of our time_for_children: no user-space work.
  *
@@ -81,27 +81,40 @@ static inline void cpu_relax(void)
 static const struct timens_offset off = { 86400 * NSEC_PER_SEC, 86400 * NSEC_PER_SEC };
 static const char off_text[] = "monotonic 86400 0\nboottime 86400 0\n";
 
+#define CALLERS 8
+
 /* Per calling thread: what the limit rows need, made once. */
 struct limit_state {
 	int own_ns;			/* minimal inplace: our time namespace */
 	char offsets_path[64];		/* /proc/TID/timens_offsets */
-	volatile uint32_t *word;	/* minimal child: MAP_SHARED */
+	volatile uint32_t *word;	/* minimal child: in shared_words */
 };
+
+/*
+ * The minimal child's words, a cache line each, in one MAP_SHARED
+ * mapping made once: a mapping per thread would make every thread take
+ * the memory map's lock twice for writing, which each fork in progress
+ * holds (docs/design.md, "Copy-on-write: the clone area").
+ */
+#define WORD_STRIDE (64 / sizeof(uint32_t))
+static uint32_t *shared_words;
+static unsigned words_used;
 
 static void limit_init(struct limit_state *l)
 {
+	unsigned slot = __atomic_fetch_add(&words_used, 1, __ATOMIC_RELAXED) % (CALLERS + 1);
+
 	l->own_ns = open("/proc/thread-self/ns/time", O_RDONLY | O_CLOEXEC);
 	snprintf(l->offsets_path, sizeof(l->offsets_path), "/proc/%ld/timens_offsets",
 		 (long)syscall(SYS_gettid));
-	l->word = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (l->own_ns < 0 || l->word == MAP_FAILED)
+	l->word = shared_words + slot * WORD_STRIDE;
+	if (l->own_ns < 0)
 		die("bench-clone3", "limit set-up: %s", strerror(errno));
 }
 
 static void limit_fini(struct limit_state *l)
 {
 	close(l->own_ns);
-	munmap((void *)l->word, 4096);
 }
 
 static void write_offsets(const char *path)
@@ -240,8 +253,6 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-#define CALLERS 8
-
 /* Microseconds per clone + wait; *PATH: how the library went. */
 static double run(const struct row *r, int iters, const char **path)
 {
@@ -353,6 +364,10 @@ int main(int argc, char **argv)
 		die(argv[0], "usage: bench-clone3 [--quick] [--rounds N] [--iters N] [--csv FILE]");
 	if (o.quick)
 		iters = 10;
+	shared_words = mmap(NULL, (CALLERS + 1) * WORD_STRIDE * sizeof(uint32_t),
+			    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared_words == MAP_FAILED)
+		die("bench-clone3", "mmap: %s", strerror(errno));
 
 	/* The floor row needs clone3 to take CLONE_NEWTIME (6.3+). */
 	if (!newtime)

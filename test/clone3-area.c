@@ -7,8 +7,9 @@
  *     clone3 (+SLACK, below), on the inplace and the helper-thread path;
  *   - one area (a guard page, then 56 KiB of stack in whole pages and
  *     one page more, wipe-on-fork: 64 KiB in all with 4 KiB pages) per
- *     calling thread, made at the first emulated call, gone when the
- *     thread exits;
+ *     calling thread, made at the first emulated call; when the thread
+ *     exits it is kept, with its child-path page, for the next thread
+ *     (at most SPARE of them; the rest are unmapped);
  *   - a fork()ed child, and a child of timens_clone3 itself, can call
  *     again (their copy of the area is zeroes) and get the right offsets,
  *     and the parent's next call is unaffected.
@@ -31,6 +32,11 @@
 #include "child.h"
 
 #define CALLS 200
+
+/* Areas kept for later threads, at most (docs/design.md, "Copy-on-write"). */
+#define SPARE 32
+/* Threads alive at once in the last round: more than SPARE. */
+#define CROWD (SPARE + 8)
 
 /*
  * Faults per call allowed above a plain clone3's: the first, light frame
@@ -170,13 +176,82 @@ static int areas(void)
 	return n;
 }
 
+/*
+ * Child-path pages in this process: shared anonymous mappings of one
+ * page (the kernel names them /dev/zero).
+ */
+static int share_pages(void)
+{
+	unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE), lo, hi;
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512], perms[8];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && hi - lo == page &&
+		    !strcmp(perms, "rw-s") && strstr(line, "/dev/zero"))
+			n++;
+	fclose(f);
+	return n;
+}
+
+struct caller {
+	pthread_t t;
+	pthread_barrier_t *all_called;	/* NULL: alone */
+	struct clock_sample *sample;	/* shared memory, the child's */
+	int result, areas;
+};
+
+/* The callers' children's samples: one mapping, not one page each. */
+static struct clock_sample *samples;
+
+/* A call from a thread of its own; the areas counted while all are alive. */
 static void *thread_call(void *arg)
 {
-	int *result = arg;
+	struct caller *c = arg;
 
-	*result = clone_and_check_quiet(&off2, NULL);
-	result[1] = areas();
+	c->result = clone_and_check_in(&off2, NULL, c->sample);
+	if (c->all_called)
+		pthread_barrier_wait(c->all_called);
+	c->areas = areas();
+	if (c->all_called)
+		pthread_barrier_wait(c->all_called);
 	return NULL;
+}
+
+/* N threads that call at once: how many calls failed; *AREAS: counted meanwhile. */
+static int crowd_calls(int n, int *areas_meanwhile)
+{
+	static struct caller c[CROWD];
+	pthread_barrier_t all;
+	int i, failed = 0;
+
+	pthread_barrier_init(&all, NULL, (unsigned)n);
+	for (i = 0; i < n; i++) {
+		c[i] = (struct caller){ .all_called = &all, .sample = &samples[i], .result = -1 };
+		if (pthread_create(&c[i].t, NULL, thread_call, &c[i]))
+			tap_bail("pthread_create: %s", strerror(errno));
+	}
+	for (i = 0; i < n; i++) {
+		pthread_join(c[i].t, NULL);
+		failed += c[i].result != 0;
+	}
+	pthread_barrier_destroy(&all);
+	*areas_meanwhile = c[0].areas;
+	return failed;
+}
+
+/* One thread's call, alone: its result; *AREAS: counted before it exits. */
+static int lone_call(int *areas_meanwhile)
+{
+	struct caller c = { .sample = samples, .result = -1 };
+
+	if (pthread_create(&c.t, NULL, thread_call, &c) || pthread_join(c.t, NULL))
+		tap_bail("pthread: %s", strerror(errno));
+	*areas_meanwhile = c.areas;
+	return c.result;
 }
 
 int main(int argc, char **argv)
@@ -186,9 +261,8 @@ int main(int argc, char **argv)
 		.exit_signal = SIGCHLD,
 		.timens_offset = to_u64(&off1),
 	};
-	int res[2] = { -1, -1 }, st;
+	int n, areas0, shares0, failed, st;
 	struct idle_thread idle;
-	pthread_t t;
 	pid_t pid;
 
 	/* The area is the emulated paths': on a native kernel, emulate. */
@@ -197,26 +271,44 @@ int main(int argc, char **argv)
 	require_time_ns();
 	require_root();
 	off2.monotonic_offset_ns = fit_negative(CLOCK_MONOTONIC, off2.monotonic_offset_ns);
-	tap_plan(15);
+	samples = shared_alloc(CROWD * sizeof(*samples));
+	tap_plan(21);
 
 	tap_ok(areas() == 0, "no clone area before the first call (%d)", areas());
 	check_faults("single-threaded", TIMENS_PATH_INPLACE);
 	tap_ok(areas() == 1, "one clone area after calls from one thread (%d)",
 	       areas());
 
-	/* A second thread's call: an area of its own, gone when it exits. */
-	if (pthread_create(&t, NULL, thread_call, res) || pthread_join(t, NULL))
-		tap_bail("pthread: %s", strerror(errno));
-	tap_ok(res[0] == 0, "a second thread's call gives its child the offsets (%d)", res[0]);
-	tap_ok(res[1] == 2, "that thread had an area of its own while it ran (%d)", res[1]);
-	tap_ok(areas() == 1, "and its area is gone after it exits (%d)", areas());
+	/* A second thread's call: an area of its own, kept when it exits... */
+	tap_ok(lone_call(&n) == 0, "a second thread's call gives its child the offsets");
+	tap_ok(n == 2, "that thread had an area of its own while it ran (%d)", n);
+	tap_ok(areas() == 2, "and its area is kept after it exits (%d)", areas());
+	/* ... for the next thread, which makes none. */
+	tap_ok(lone_call(&n) == 0 && n == 2 && areas() == 2,
+	       "a third thread's call takes the kept area (%d while it ran, %d after)", n, areas());
+
+	/* Threads alive at once each have one; at most SPARE are kept. */
+	areas0 = areas();
+	shares0 = share_pages();
+	failed = crowd_calls(CROWD, &n);
+	tap_ok(failed == 0, "%d threads calling at once: %d calls failed", CROWD, failed);
+	tap_ok(n == CROWD + 1, "an area for each of them while they ran (%d)", n);
+	tap_ok(areas() == SPARE + 1, "%d kept after they exit, and ours (%d)", SPARE, areas());
+	tap_ok(share_pages() - shares0 == areas() - areas0,
+	       "each area not kept went with its child-path page (%d more pages, %d more areas)",
+	       share_pages() - shares0, areas() - areas0);
+	shares0 = share_pages();
+	failed = crowd_calls(CROWD, &n);
+	tap_ok(failed == 0 && n == CROWD + 1 && areas() == SPARE + 1 && share_pages() == shares0,
+	       "%d more: %d failed, %d areas while they ran, %d after, %d pages more", CROWD, failed,
+	       n, areas(), share_pages() - shares0);
 
 	/* A fork()ed child of a caller with an area calls again, twice. */
 	/* It takes over its wiped copy of the area, or (no madvise) makes its own. */
 	pid = fork();
 	if (pid == 0)
 		_exit(clone_and_check_quiet(&off2, NULL) * 10 + clone_and_check_quiet(&off1, NULL) +
-		      (areas() == (wipe_on_fork() ? 1 : 2) ? 0 : 100));
+		      (areas() == SPARE + (wipe_on_fork() ? 1 : 2) ? 0 : 100));
 	st = wait_status(pid);
 	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	       "a fork()ed child's calls give their children the offsets (status %#x)", st);
@@ -235,7 +327,7 @@ int main(int argc, char **argv)
 	idle_thread_start(&idle);
 	check_faults("with a second thread", TIMENS_PATH_CHILD);
 	idle_thread_stop(&idle);
-	tap_ok(areas() == 1, "still one clone area (%d)", areas());
+	tap_ok(areas() == SPARE + 1, "no clone area more (%d)", areas());
 	tap_ok(no_children(), "no child left");
 	return tap_done();
 }

@@ -36,23 +36,65 @@ static size_t area_size(size_t page)
 
 /* Per level (AREA_LEVELS, plan.h); TLS survives a fork, the areas' contents do not. */
 static __thread struct clone_area *tls_area[AREA_LEVELS];
-static __thread struct child_share *tls_share[AREA_LEVELS];
 static pthread_key_t area_key;
 static pthread_once_t area_key_once = PTHREAD_ONCE_INIT;
 static int area_key_err;
+
+/*
+ * Areas of threads that have exited, each with its page, kept for the
+ * next threads (docs/design.md, "Copy-on-write: the clone area", says
+ * what making and unmapping them per thread cost).  Taken and given back
+ * with one atomic exchange per slot, so that a fork at any moment leaves
+ * the child a consistent copy.  Only wipe-on-fork areas are kept: the
+ * child sees the slots as they were and every area in them as zeroes,
+ * its page forgotten.
+ */
+#define AREA_SPARE 32
+static struct clone_area *spare[AREA_SPARE];
+
+static struct clone_area *spare_take(void)
+{
+	struct clone_area *a;
+	int i;
+
+	for (i = 0; i < AREA_SPARE; i++) {
+		if (!__atomic_load_n(&spare[i], __ATOMIC_RELAXED))
+			continue;
+		a = __atomic_exchange_n(&spare[i], NULL, __ATOMIC_ACQUIRE);
+		if (a)
+			return a;
+	}
+	return NULL;
+}
+
+static bool spare_keep(struct clone_area *a)
+{
+	struct clone_area *none;
+	int i;
+
+	if (!a->wipes)
+		return false;
+	for (i = 0; i < AREA_SPARE; i++) {
+		none = NULL;
+		if (__atomic_compare_exchange_n(&spare[i], &none, a, false, __ATOMIC_RELEASE,
+						__ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
 
 /* A's child_share, made at its first child-path call (signals blocked). */
 struct child_share *timens__own_share(struct clone_area *a)
 {
 	void *m;
 
-	if (tls_share[a->level])
-		return tls_share[a->level];
+	if (a->share)
+		return a->share;
 	m = mmap(NULL, sizeof(struct child_share), PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return NULL;
-	tls_share[a->level] = m;
+	a->share = m;
 	return m;
 }
 
@@ -64,23 +106,29 @@ static char *area_base(struct clone_area *a)
 	return (char *)a + page - area_size(page);
 }
 
-/* Level L's area and page unmapped, forgotten first. */
+/* A, no longer anyone's, kept spare or unmapped with its page. */
+static void area_release(struct clone_area *a)
+{
+	if (spare_keep(a))
+		return;
+	if (a->share)
+		munmap(a->share, sizeof(*a->share));
+	munmap(area_base(a), area_size(page_size()));
+}
+
+/* Level L's area released, forgotten first. */
 static void level_free(int l)
 {
 	struct clone_area *a = tls_area[l];
-	struct child_share *share = tls_share[l];
 
 	/*
-	 * Forget them first: a signal handler, or another key's destructor,
-	 * may still call us in this thread and must make new ones.
+	 * Forget it first: a signal handler, or another key's destructor,
+	 * may still call us in this thread and must find or make another.
 	 */
 	tls_area[l] = NULL;
-	tls_share[l] = NULL;
 	atomic_signal_fence(memory_order_seq_cst);
-	if (share)
-		munmap(share, sizeof(*share));
 	if (a)
-		munmap(area_base(a), area_size(page_size()));
+		area_release(a);
 }
 
 /* The thread's exit: the key holds the first level, and stands for all. */
@@ -89,7 +137,7 @@ static void area_free(void *area)
 	int l;
 
 	if (tls_area[0] != area) {
-		munmap(area_base(area), area_size(page_size()));
+		area_release(area);
 		return;
 	}
 	for (l = 0; l < AREA_LEVELS; l++)
@@ -101,7 +149,7 @@ static void make_area_key(void)
 	area_key_err = pthread_key_create(&area_key, area_free);
 }
 
-/* The fields of a new area, or of one a fork has wiped (signals blocked). */
+/* The fields of a new or spare area, or of one a fork has wiped (signals blocked). */
 static void area_init(struct clone_area *a, pid_t tid, int level)
 {
 	a->threads_seen = false;
@@ -152,21 +200,32 @@ static struct clone_area *level_area(pid_t tid, int l)
 		return a;
 	if (a && a->tid == 0) {
 		/*
-		 * A forked copy of us: the child-path page is still shared
-		 * with the thread we are a copy of, so it is not ours.  It
-		 * stays mapped: a copy made by a handler while we waited on
-		 * it goes on reading it when the handler returns.
+		 * A forked copy of us, wiped: its page, still shared with the
+		 * thread we are a copy of, is forgotten with the rest but stays
+		 * mapped, as a copy made by a handler while we waited on it
+		 * goes on reading it when the handler returns.
 		 */
-		tls_share[l] = NULL;
 		area_init(a, tid, l);
+		a->wipes = true;
 		return a;
 	}
-	/* Whoever's page it is (a task sharing our memory may use it), not ours. */
-	tls_share[l] = NULL;
+	/* Whoever's area it is (a task sharing our memory may use it), not ours. */
 	err = pthread_once(&area_key_once, make_area_key);
 	if (err || (err = area_key_err)) {
 		errno = err;
 		return NULL;
+	}
+	a = spare_take();
+	if (a) {
+		err = l ? 0 : pthread_setspecific(area_key, a);
+		if (err) {
+			area_release(a);
+			errno = err;
+			return NULL;
+		}
+		area_init(a, tid, l);
+		tls_area[l] = a;
+		return a;
 	}
 	page = page_size();
 	size = area_size(page);
@@ -181,9 +240,9 @@ static struct clone_area *level_area(pid_t tid, int l)
 	 * Only an optimisation: without it (a kernel built without
 	 * madvise(), for one) fork() write-protects the area like the rest,
 	 * and a forked child finds a copy with its parent's tid in it and
-	 * makes an area of its own.
+	 * makes an area of its own; nor is such an area kept spare.
 	 */
-	(void)madvise(base, size, MADV_WIPEONFORK);
+	a->wipes = madvise(base, size, MADV_WIPEONFORK) == 0;
 	err = l ? 0 : pthread_setspecific(area_key, a);
 	if (err) {
 		errno = err;

@@ -164,6 +164,8 @@ struct clone_area {
 	bool threads_seen;		/* inplace refused: not the only thread */
 	/* Our timens_offsets file, named as /proc numbers us (made once). */
 	char offsets_path[TIMENS_PROC_DIR_MAX + 16];
+	bool wipes;			/* marked MADV_WIPEONFORK: may be kept spare */
+	struct child_share *share;	/* the child path's page, made at first use */
 };
 
 /*

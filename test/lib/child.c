@@ -82,6 +82,15 @@ struct child_report *clone_and_check(const struct timens_offset *off,
 int clone_and_check_quiet(const struct timens_offset *off, const struct timens_offset *here)
 {
 	static struct clock_sample *s;
+
+	if (!s)
+		s = shared_alloc(sizeof(*s));
+	return clone_and_check_in(off, here, s);
+}
+
+int clone_and_check_in(const struct timens_offset *off, const struct timens_offset *here,
+		       struct clock_sample *s)
+{
 	struct timens_offset rel = *off;
 	struct timens_clone_args a = {
 		.flags = CLONE_NEWTIME,
@@ -96,8 +105,6 @@ int clone_and_check_quiet(const struct timens_offset *off, const struct timens_o
 		rel.monotonic_offset_ns -= here->monotonic_offset_ns;
 		rel.boottime_offset_ns -= here->boottime_offset_ns;
 	}
-	if (!s)
-		s = shared_alloc(sizeof(*s));
 	memset(s, 0, sizeof(*s));
 	window_open(&w);
 	pid = timens_clone3(&a, sizeof(a));

@@ -43,5 +43,8 @@ struct child_report *clone_and_check(const struct timens_offset *off,
  */
 enum { CHILD_CALL_FAILED = 10, CHILD_EXIT_FAILED = 11, CHILD_CLOCKS_WRONG = 12 };
 int clone_and_check_quiet(const struct timens_offset *off, const struct timens_offset *here);
+/* The same with the child's sample in S (shared memory): for callers in several threads. */
+int clone_and_check_in(const struct timens_offset *off, const struct timens_offset *here,
+		       struct clock_sample *s);
 
 #endif
