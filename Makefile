@@ -115,6 +115,14 @@ HARDEN_FLAG_aarch64 := -mbranch-protection=standard
 CF_PROTECTION := $(shell $(CC) $(HARDEN_FLAG_$(ARCH)) -Werror -E -x c /dev/null \
 	>/dev/null 2>&1 && echo $(HARDEN_FLAG_$(ARCH)))
 
+# arm64: the library's atomic read-modify-writes inline (LL/SC), not as
+# calls into libgcc's out-of-line helpers, which bring libgcc's LSE probe
+# with them: a constructor without a BTI landing pad, which the loader
+# calls indirectly and which then kills a guarded process with SIGILL.
+ATOMICS_FLAG_aarch64 := -mno-outline-atomics
+LIB_ATOMICS := $(shell $(CC) $(ATOMICS_FLAG_$(ARCH)) -Werror -E -x c /dev/null \
+	>/dev/null 2>&1 && echo $(ATOMICS_FLAG_$(ARCH)))
+
 # Every object's header dependencies, written as it is compiled.
 DEPFLAGS = -MMD -MP -MF $@.d -MT $@
 
@@ -157,7 +165,7 @@ endif
 # What every object is compiled with, before the builder's flags.
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude $(UAPI_FLAGS) $(WARNINGS) $(SANFLAGS) $(CF_PROTECTION)
 LIB_INC     := -Isrc/lib -Isrc/lib/arch/$(ARCH)
-LIB_CFLAGS  := $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(LIB_INC)
+LIB_CFLAGS  := $(BASE_CFLAGS) -fPIC -fvisibility=hidden $(LIB_ATOMICS) $(LIB_INC)
 ASM_FLAGS   := -fPIC $(LIB_INC) $(CF_PROTECTION)
 LDFLAGS_SAN := $(SANFLAGS)
 COMPILE      = $(CC) $(1) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS)

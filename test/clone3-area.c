@@ -177,32 +177,11 @@ static int areas(void)
 	return n;
 }
 
-/*
- * Child-path pages in this process: shared anonymous mappings of one
- * page (the kernel names them /dev/zero).
- */
-static int share_pages(void)
-{
-	unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE), lo, hi;
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512], perms[8];
-	int n = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && hi - lo == page &&
-		    !strcmp(perms, "rw-s") && strstr(line, "/dev/zero"))
-			n++;
-	fclose(f);
-	return n;
-}
-
 struct caller {
 	pthread_t t;
 	pthread_barrier_t *all_called;	/* NULL: alone */
 	struct clock_sample *sample;	/* shared memory, the child's */
-	int result, areas;
+	int result, areas, pages;
 };
 
 /* The callers' children's samples: one mapping, not one page each. */
@@ -217,6 +196,7 @@ static void *thread_call(void *arg)
 	if (c->all_called)
 		pthread_barrier_wait(c->all_called);
 	c->areas = areas();
+	c->pages = child_path_pages();
 	if (c->all_called)
 		pthread_barrier_wait(c->all_called);
 	return NULL;
@@ -244,15 +224,37 @@ static int crowd_calls(int n, int *areas_meanwhile)
 	return failed;
 }
 
-/* One thread's call, alone: its result; *AREAS: counted before it exits. */
-static int lone_call(int *areas_meanwhile)
+/* One thread's call, alone: its result; *AREAS, *PAGES: counted before it exits. */
+static int lone_call_pages(int *areas_meanwhile, int *pages_meanwhile)
 {
 	struct caller c = { .sample = samples, .result = -1 };
 
 	if (pthread_create(&c.t, NULL, thread_call, &c) || pthread_join(c.t, NULL))
 		tap_bail("pthread: %s", strerror(errno));
 	*areas_meanwhile = c.areas;
+	*pages_meanwhile = c.pages;
 	return c.result;
+}
+
+static int lone_call(int *areas_meanwhile)
+{
+	int pages;
+
+	return lone_call_pages(areas_meanwhile, &pages);
+}
+
+/*
+ * In a forked child: a thread's call takes an area its parent kept, and
+ * must make a page of its own, as the kept one is still its parent's.
+ * 0, or 1 if the call failed, 2 if it used a page it found.
+ */
+static int fork_child_thread_call(void)
+{
+	int before = child_path_pages(), n, pages;
+
+	if (lone_call_pages(&n, &pages))
+		return 1;
+	return pages == before + 1 ? 0 : 2;
 }
 
 int main(int argc, char **argv)
@@ -292,29 +294,31 @@ int main(int argc, char **argv)
 
 	/* Threads alive at once each have one; at most SPARE are kept. */
 	areas0 = areas();
-	shares0 = share_pages();
+	shares0 = child_path_pages();
 	failed = crowd_calls(CROWD, &n);
 	tap_ok(failed == 0, "%d threads calling at once: %d calls failed", CROWD, failed);
 	tap_ok(n == CROWD + 1, "an area for each of them while they ran (%d)", n);
 	tap_ok(areas() == keep + 1, "%d kept after they exit, and ours (%d)", keep, areas());
-	tap_ok(share_pages() - shares0 == areas() - areas0,
+	tap_ok(child_path_pages() - shares0 == areas() - areas0,
 	       "each area not kept went with its child-path page (%d more pages, %d more areas)",
-	       share_pages() - shares0, areas() - areas0);
-	shares0 = share_pages();
+	       child_path_pages() - shares0, areas() - areas0);
+	shares0 = child_path_pages();
 	failed = crowd_calls(CROWD, &n);
-	tap_ok(failed == 0 && n == CROWD + 1 && areas() == keep + 1 && share_pages() == shares0,
+	tap_ok(failed == 0 && n == CROWD + 1 && areas() == keep + 1 && child_path_pages() == shares0,
 	       "%d more: %d failed, %d areas while they ran, %d after, %d pages more", CROWD, failed,
-	       n, areas(), share_pages() - shares0);
+	       n, areas(), child_path_pages() - shares0);
 
 	/* A fork()ed child of a caller with an area calls again, twice. */
-	/* It takes over its wiped copy of the area, or (no madvise) makes its own. */
+	/* It takes over its wiped copy of the area, or (no madvise) makes its own; */
+	/* then a thread of its own calls, from an area the parent kept. */
 	pid = fork();
 	if (pid == 0)
 		_exit(clone_and_check_quiet(&off2, NULL) * 10 + clone_and_check_quiet(&off1, NULL) +
-		      (areas() == (keep ? keep + 1 : 2) ? 0 : 100));
+		      (areas() == (keep ? keep + 1 : 2) ? 0 : 100) + fork_child_thread_call() * 3);
 	st = wait_status(pid);
 	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	       "a fork()ed child's calls give their children the offsets (status %#x)", st);
+	       "a fork()ed child's calls give their children the offsets, its thread's too, "
+	       "with a page of its own (status %#x)", st);
 
 	/* A child of timens_clone3 calls it again, from inside its namespace. */
 	pid = timens_clone3(&a, sizeof(a));

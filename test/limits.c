@@ -18,13 +18,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "child.h"
@@ -46,6 +50,11 @@ struct results {
 	int setup_err;
 	char setup_why[96];
 	struct outcome o[16];
+	/* scenario_left_wait's rounds: */
+	int left_taken;		/* its page went with the thread */
+	int left_free;		/* the signal came between calls: page kept */
+	int left_odd;		/* pages counted otherwise */
+	int next_wrong;		/* the next thread's call not refused as it must be */
 };
 
 static struct results *res;
@@ -216,6 +225,112 @@ static void scenario_namespaces(void)
 		setup_failed("max_user_namespaces = 0");
 	call_clone3(&res->o[4], CLONE_NEWUSER);
 	call_spawn(&res->o[5], TIMENS_SPAWN_USERNS);
+	_exit(0);
+}
+
+/*
+ * A thread that leaves a call by siglongjmp while the call waits for its
+ * child, with the caller's mask back, and then exits.  Here every child
+ * fails (ENOSPC), so the child is held on the call's page (docs/design.md,
+ * "The child path") and may wait there 100 ms more.  The thread's area
+ * is kept for the next thread, but without that page: the next thread's
+ * child must not wait on the same word.  Per round: LEAVER calls until a
+ * signal's handler jumps out, then another thread calls once and must be
+ * refused like any other.
+ */
+#define LEFT_ROUNDS 40
+
+static __thread sigjmp_buf *leave_to;
+static pid_t leaver_tid;
+
+static void leave(int sig)
+{
+	(void)sig;
+	if (leave_to)
+		siglongjmp(*leave_to, 1);
+}
+
+static long refused_call(void)
+{
+	struct timens_clone_args a = {
+		.flags = CLONE_NEWTIME,
+		.exit_signal = SIGCHLD,
+		.timens_offset = to_u64(&off),
+	};
+	long pid = timens_clone3(&a, sizeof(a));
+
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		wait_status((pid_t)pid);
+	return pid < 0 ? errno : 0;
+}
+
+static void *leaver(void *arg)
+{
+	sigjmp_buf jb;
+
+	(void)arg;
+	leave_to = &jb;
+	if (sigsetjmp(jb, 1) == 0) {
+		refused_call();		/* its area and page made */
+		__atomic_store_n(&leaver_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+		for (;;)
+			refused_call();
+	}
+	leave_to = NULL;
+	return NULL;
+}
+
+static void *next_caller(void *arg)
+{
+	*(long *)arg = refused_call();
+	return NULL;
+}
+
+static void scenario_left_wait(void)
+{
+	struct idle_thread idle;
+	struct sigaction sa;
+	int round, pages;
+	pthread_t t;
+	long err;
+	pid_t tid;
+
+	/* On a kernel with the series, the emulation is what is tested. */
+	setenv("TIMENS_PATH", "emulate", 1);
+	fresh_userns();
+	if (write_file("/proc/sys/user/max_time_namespaces", "0"))
+		setup_failed("max_time_namespaces = 0");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = leave;
+	sigaction(SIGUSR1, &sa, NULL);
+	idle_thread_start(&idle);
+	for (round = 0; round < LEFT_ROUNDS; round++) {
+		__atomic_store_n(&leaver_tid, 0, __ATOMIC_RELAXED);
+		if (pthread_create(&t, NULL, leaver, NULL))
+			setup_failed("pthread_create");
+		while (!(tid = __atomic_load_n(&leaver_tid, __ATOMIC_ACQUIRE)))
+			sched_yield();
+		pages = child_path_pages();
+		usleep(1000 + (useconds_t)(round % 8) * 250);
+		syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+		pthread_join(t, NULL);
+		if (child_path_pages() == pages - 1)
+			res->left_taken++;
+		else if (child_path_pages() == pages)
+			res->left_free++;
+		else
+			res->left_odd++;
+		if (pthread_create(&t, NULL, next_caller, &err))
+			setup_failed("pthread_create");
+		pthread_join(t, NULL);
+		res->next_wrong += err != ENOSPC;
+	}
+	idle_thread_stop(&idle);
+	/* The held children, each gone within 100 ms of its call. */
+	while (wait(NULL) > 0)
+		;
 	_exit(0);
 }
 
@@ -397,7 +512,7 @@ int main(int argc, char **argv)
 	require_root();
 	require_unpriv_userns();
 	res = shared_alloc(sizeof(*res));
-	tap_plan(33);
+	tap_plan(35);
 
 	run(scenario_namespaces);
 	expect_err(&res->o[0], ENOSPC, "max_time_namespaces 0, timens_clone3");
@@ -408,6 +523,14 @@ int main(int argc, char **argv)
 	expect_ok(&res->o[3], "max_time_namespaces 1 once released, timens_clone3");
 	expect_err(&res->o[4], ENOSPC, "max_user_namespaces 0, CLONE_NEWUSER");
 	expect_err(&res->o[5], ENOSPC, "max_user_namespaces 0, timens_spawn with a user ns");
+
+	run(scenario_left_wait);
+	tap_ok(res->left_taken > 0 && !res->left_odd,
+	       "a thread that left a waiting call by siglongjmp and exited: its page not kept "
+	       "(%d of %d rounds; %d left between calls, %d counted otherwise)",
+	       res->left_taken, LEFT_ROUNDS, res->left_free, res->left_odd);
+	tap_ok(!res->next_wrong, "the next thread's call, from its kept area: ENOSPC each time "
+	       "(%d otherwise)", res->next_wrong);
 
 	run(scenario_nproc);
 	expect_err(&res->o[0], EAGAIN, "RLIMIT_NPROC reached, CLONE_NEWUSER (no helper)");

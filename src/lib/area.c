@@ -109,6 +109,15 @@ static char *area_base(struct clone_area *a)
 /* A, no longer anyone's, kept spare or unmapped with its page. */
 static void area_release(struct clone_area *a)
 {
+	/*
+	 * A level left while its call waited (a handler's siglongjmp, or
+	 * pthread_exit) may have a failed child held on its page for up to
+	 * 100 ms more: the next thread's child must not share that word.
+	 */
+	if (a->plan.wait && a->share) {
+		munmap(a->share, sizeof(*a->share));
+		a->share = NULL;
+	}
 	if (spare_keep(a))
 		return;
 	if (a->share)
@@ -217,6 +226,9 @@ static struct clone_area *level_area(pid_t tid, int l)
 	}
 	a = spare_take();
 	if (a) {
+		/* Only wipe-on-fork ones are kept, and a fork keeps the mark: in a
+		 * forked child the area (and this flag) reads as zeroes. */
+		a->wipes = true;
 		err = l ? 0 : pthread_setspecific(area_key, a);
 		if (err) {
 			area_release(a);

@@ -47,4 +47,10 @@ int clone_and_check_quiet(const struct timens_offset *off, const struct timens_o
 int clone_and_check_in(const struct timens_offset *off, const struct timens_offset *here,
 		       struct clock_sample *s);
 
+/*
+ * Shared anonymous mappings of one page in this process (the kernel names
+ * them /dev/zero): the child path's pages, and shared_alloc()'s of a page.
+ */
+int child_path_pages(void);
+
 #endif
