@@ -225,7 +225,7 @@ static int crowd_calls(int n, int *areas_meanwhile)
 }
 
 /* One thread's call, alone: its result; *AREAS, *PAGES: counted before it exits. */
-static int lone_call_pages(int *areas_meanwhile, int *pages_meanwhile)
+static int lone_call(int *areas_meanwhile, int *pages_meanwhile)
 {
 	struct caller c = { .sample = samples, .result = -1 };
 
@@ -234,13 +234,6 @@ static int lone_call_pages(int *areas_meanwhile, int *pages_meanwhile)
 	*areas_meanwhile = c.areas;
 	*pages_meanwhile = c.pages;
 	return c.result;
-}
-
-static int lone_call(int *areas_meanwhile)
-{
-	int pages;
-
-	return lone_call_pages(areas_meanwhile, &pages);
 }
 
 /*
@@ -252,7 +245,7 @@ static int fork_child_thread_call(void)
 {
 	int before = child_path_pages(), n, pages;
 
-	if (lone_call_pages(&n, &pages))
+	if (lone_call(&n, &pages))
 		return 1;
 	return pages == before + 1 ? 0 : 2;
 }
@@ -264,7 +257,7 @@ int main(int argc, char **argv)
 		.exit_signal = SIGCHLD,
 		.timens_offset = to_u64(&off1),
 	};
-	int n, keep, areas0, shares0, failed, st;
+	int n, pages, keep, areas0, shares0, failed, st;
 	struct idle_thread idle;
 	pid_t pid;
 
@@ -285,11 +278,11 @@ int main(int argc, char **argv)
 	       areas());
 
 	/* A second thread's call: an area of its own, kept when it exits... */
-	tap_ok(lone_call(&n) == 0, "a second thread's call gives its child the offsets");
+	tap_ok(lone_call(&n, &pages) == 0, "a second thread's call gives its child the offsets");
 	tap_ok(n == 2, "that thread had an area of its own while it ran (%d)", n);
 	tap_ok(areas() == (keep ? 2 : 1), "and its area is kept after it exits (%d)", areas());
 	/* ... for the next thread, which makes none. */
-	tap_ok(lone_call(&n) == 0 && n == 2 && areas() == (keep ? 2 : 1),
+	tap_ok(lone_call(&n, &pages) == 0 && n == 2 && areas() == (keep ? 2 : 1),
 	       "a third thread's call takes the kept area (%d while it ran, %d after)", n, areas());
 
 	/* Threads alive at once each have one; at most SPARE are kept. */

@@ -292,7 +292,7 @@ static void scenario_left_wait(void)
 {
 	struct idle_thread idle;
 	struct sigaction sa;
-	int round, pages;
+	int round, pages, after;
 	pthread_t t;
 	long err;
 	pid_t tid;
@@ -316,9 +316,10 @@ static void scenario_left_wait(void)
 		usleep(1000 + (useconds_t)(round % 8) * 250);
 		syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
 		pthread_join(t, NULL);
-		if (child_path_pages() == pages - 1)
+		after = child_path_pages();
+		if (after == pages - 1)
 			res->left_taken++;
-		else if (child_path_pages() == pages)
+		else if (after == pages)
 			res->left_free++;
 		else
 			res->left_odd++;
